@@ -1,0 +1,97 @@
+// One HTTP exchange, done with node:http (no redirects followed, headers as sent)
+// and described as the curl command that reproduces it.
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http'
+import { bearerChallenge, type Challenge } from './www-authenticate.ts'
+
+export interface Req {
+  method?: string
+  url: string
+  headers?: Record<string, string | string[]>
+  /** a string is sent as is; any other value as JSON (Content-Type added) */
+  body?: unknown
+  /** application/x-www-form-urlencoded body */
+  form?: Record<string, string>
+}
+
+export interface Reply {
+  status: number
+  headers: IncomingHttpHeaders
+  text: string
+  /** the parsed body when it is JSON, else undefined */
+  json: any
+  /** the parsed Bearer challenge of WWW-Authenticate, if any */
+  challenge: Challenge | undefined
+  curl: string
+}
+
+export const MCP_ACCEPT = 'application/json, text/event-stream'
+
+export function send(req: Req): Promise<Reply> {
+  const headers: Record<string, string | string[]> = { ...req.headers }
+  let body: string | undefined
+  if (req.form !== undefined) {
+    body = new URLSearchParams(req.form).toString()
+    headers['Content-Type'] ??= 'application/x-www-form-urlencoded'
+  } else if (typeof req.body === 'string') {
+    body = req.body
+  } else if (req.body !== undefined) {
+    body = JSON.stringify(req.body)
+    headers['Content-Type'] ??= 'application/json'
+  }
+  const method = req.method ?? (body === undefined ? 'GET' : 'POST')
+  const curl = toCurl(method, req.url, headers, body)
+  return new Promise((resolve, reject) => {
+    const outgoing = httpRequest(req.url, { method, headers, timeout: 15_000 }, (res) => {
+      const chunks: Buffer[] = []
+      res.on('data', (chunk: Buffer) => chunks.push(chunk))
+      res.on('error', reject)
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8')
+        let json: unknown
+        try {
+          json = /json/.test(res.headers['content-type'] ?? '') ? JSON.parse(text) : undefined
+        } catch {
+          json = undefined
+        }
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          text,
+          json,
+          challenge: bearerChallenge(res.headers['www-authenticate']),
+          curl,
+        })
+      })
+    })
+    outgoing.on('timeout', () => outgoing.destroy(new Error(`no answer from ${req.url} within 15 s`)))
+    outgoing.on('error', reject)
+    outgoing.end(body)
+  })
+}
+
+const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
+
+function toCurl(method: string, url: string, headers: Record<string, string | string[]>, body?: string): string {
+  const parts = ['curl -i']
+  if (method !== 'GET' && !(method === 'POST' && body !== undefined)) parts.push(`-X ${method}`)
+  parts.push(quote(url))
+  for (const [name, value] of Object.entries(headers)) {
+    for (const v of Array.isArray(value) ? value : [value]) parts.push(`-H ${quote(`${name}: ${v}`)}`)
+  }
+  if (body !== undefined) parts.push(`--data-raw ${quote(body)}`)
+  return parts.join(' ')
+}
+
+/** A JSON-RPC request to an MCP endpoint, with the headers Streamable HTTP requires. */
+export function rpc(method: string, params: Record<string, unknown> = {}, id: number | string = 1) {
+  return { jsonrpc: '2.0', id, method, params }
+}
+
+export function mcpHeaders(token?: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    'Content-Type': 'application/json',
+    Accept: MCP_ACCEPT,
+    ...(token === undefined ? {} : { Authorization: `Bearer ${token}` }),
+    ...extra,
+  }
+}

@@ -1,0 +1,45 @@
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { LABS_DIR } from './paths.ts'
+
+export interface Lab {
+  n: number
+  dir: string // e.g. "02-jwks"
+  title: string
+  /** the lab verifies tokens minted from keys/ by `npm run token` */
+  devTokens: boolean
+}
+
+// The map of the workshop. Each row is a folder under labs/.
+export const LABS: Lab[] = [
+  { n: 1, dir: '01-transport', title: 'Streamable HTTP transport, Origin check and CORS', devTokens: false },
+  { n: 2, dir: '02-jwks', title: 'JWT access tokens, a JWKS and the 401 challenge', devTokens: true },
+  { n: 3, dir: '03-metadata', title: 'Protected-resource metadata: discovery from a bare 401', devTokens: true },
+]
+
+export class UnknownLabError extends Error {
+  constructor(arg: string | undefined) {
+    const list = LABS.map((lab) => `  ${lab.n}  ${lab.dir.padEnd(14)} ${lab.title}`).join('\n')
+    super(`${arg === undefined ? 'Which lab?' : `There is no lab "${arg}".`} The labs are:\n${list}`)
+    this.name = 'UnknownLabError'
+  }
+}
+
+/** Accepts "3", "03" or "03-metadata". */
+export function findLab(arg: string | undefined): Lab {
+  const lab = LABS.find((l) => arg !== undefined && (String(l.n) === arg.replace(/^0+/, '') || l.dir === arg))
+  if (!lab) throw new UnknownLabError(arg)
+  return lab
+}
+
+export function labPath(lab: Lab, file = ''): string {
+  return join(LABS_DIR, lab.dir, file)
+}
+
+export function previousLab(lab: Lab): Lab | undefined {
+  return LABS.find((l) => l.n === lab.n - 1)
+}
+
+export function labExists(lab: Lab): boolean {
+  return existsSync(labPath(lab, 'server.ts'))
+}
