@@ -5,20 +5,27 @@ import { z } from 'zod'
 const MAX_NOTES = 100
 const notesByOwner = new Map<string, string[]>()
 
+/** Who is calling: the owner of the notes, and what their credentials allow. */
+export interface Caller {
+  sub: string
+  scopes: string[]
+}
+
 function render(notes: string[]): string {
   return notes.length === 0 ? '(no notes yet)' : notes.map((note, i) => `${i + 1}. ${note}`).join('\n')
 }
 
-/** A fresh MCP server whose tools see only `owner`'s notes. */
-export function notesServer(owner: string): McpServer {
+/** A fresh MCP server whose tools see only the caller's notes. */
+export function notesServer(caller: Caller): McpServer {
   const server = new McpServer({ name: 'notes', version: '1.0.0' })
+  const owner = caller.sub
   const notes = () => notesByOwner.get(owner) ?? []
   const text = (value: string) => ({ content: [{ type: 'text' as const, text: value }] })
 
   server.registerTool(
     'read_notes',
     { title: 'Read notes', description: 'List your notes.', annotations: { readOnlyHint: true } },
-    async () => text(render(notes())),
+    async () => text(`Notes of ${owner} (scopes: ${caller.scopes.join(' ') || 'none'}):\n${render(notes())}`),
   )
 
   server.registerTool(

@@ -9,16 +9,17 @@ import { checkOrigin } from './origin.ts'
 
 const allowedOrigins = [ORIGIN, `http://localhost:${PORT}`, ...(process.env.ALLOWED_ORIGINS?.split(',') ?? [])]
 
+const parseJson = express.json({ limit: '64kb' })
+
 const app = express()
 app.disable('x-powered-by')
 app.use(localhostHostValidation()) // DNS rebinding: refuse a Host that is not this machine
 app.use(checkOrigin(allowedOrigins))
-app.use(express.json({ limit: '64kb' }))
 
-app.post('/mcp', requireJsonBody, async (req, res) => {
+app.post('/mcp', parseJson, requireJsonBody, async (req, res) => {
   // Stateless Streamable HTTP: a fresh server and transport for every request,
   // so nothing from one request (or one caller) leaks into the next.
-  const mcp = notesServer('local')
+  const mcp = notesServer({ sub: 'local', scopes: [] }) // no credentials yet: everyone is "local"
   const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true })
   res.on('close', () => void mcp.close())
   await mcp.connect(transport)

@@ -46,27 +46,27 @@ export function send(req: Req): Promise<Reply> {
       res.on('data', (chunk: Buffer) => chunks.push(chunk))
       res.on('error', reject)
       res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8')
-        let json: unknown
         try {
-          json = /json/.test(res.headers['content-type'] ?? '') ? JSON.parse(text) : undefined
-        } catch {
-          json = undefined
+          resolve(toReply(res.statusCode ?? 0, res.headers, Buffer.concat(chunks).toString('utf8'), curl))
+        } catch (error) {
+          reject(error) // e.g. a WWW-Authenticate header a client could not parse
         }
-        resolve({
-          status: res.statusCode ?? 0,
-          headers: res.headers,
-          text,
-          json,
-          challenge: bearerChallenge(res.headers['www-authenticate']),
-          curl,
-        })
       })
     })
     outgoing.on('timeout', () => outgoing.destroy(new Error(`no answer from ${req.url} within 15 s`)))
     outgoing.on('error', reject)
     outgoing.end(body)
   })
+}
+
+function toReply(status: number, headers: IncomingHttpHeaders, text: string, curl: string): Reply {
+  let json: unknown
+  try {
+    json = /json/.test(headers['content-type'] ?? '') ? JSON.parse(text) : undefined
+  } catch {
+    json = undefined
+  }
+  return { status, headers, text, json, challenge: bearerChallenge(headers['www-authenticate']), curl }
 }
 
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
