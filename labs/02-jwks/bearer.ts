@@ -9,6 +9,8 @@ export interface BearerOptions {
   /** this server's canonical URL: a token for anyone else is not for us (RFC 8707, MCP "token passthrough") */
   audience: string
   keys: JSONWebKeySet
+  /** the parameters every challenge carries (RFC 6750 §3), e.g. { realm: 'mcp' } */
+  challenge: Record<string, string>
 }
 
 // RFC 9068 §2.2: the claims an access token must carry. Checked with zod at the boundary.
@@ -24,16 +26,18 @@ const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i
 
 export function requireBearer(options: BearerOptions): RequestHandler {
   const getKey = trustedKeysOnly(createLocalJWKSet(options.keys))
+  const challenge = (res: Response, status: 400 | 401, error?: string, error_description?: string) =>
+    sendChallenge(res, status, { ...options.challenge, error, error_description })
   return async (req, res, next) => {
+    // OAuth 2.1 §5.2: tokens travel in the header only, never in the URL, where logs keep them.
+    if (new URL(req.originalUrl, 'http://x').searchParams.has('access_token')) {
+      return challenge(res, 400, 'invalid_request', 'Send the token in the Authorization header, not in the URL')
+    }
     const header = req.headers.authorization
     // RFC 6750 §3.1: a request without credentials gets a challenge with no error code.
     if (header === undefined || !/^bearer(\s|$)/i.test(header)) return challenge(res, 401)
     const token = BEARER.exec(header)?.[1]
     if (token === undefined) return challenge(res, 400, 'invalid_request', 'The Authorization header is not Bearer followed by one token')
-    // OAuth 2.1 §5.2: tokens travel in the header only, never in the URL, where logs keep them.
-    if (new URL(req.originalUrl, 'http://x').searchParams.has('access_token')) {
-      return challenge(res, 400, 'invalid_request', 'Send the token in the Authorization header, not in the URL')
-    }
     try {
       const { payload } = await jwtVerify(token, getKey, {
         algorithms: ['RS256'], // RFC 8725 §3.1: an allow-list, so "none" and HS256 are refused
@@ -74,10 +78,12 @@ function describe(error: unknown): string {
 }
 
 /** RFC 6750 §3: the challenge, with an error code only when credentials were sent.
- *  Descriptions are fixed strings without quotes or backslashes (§3: no escaping needed). */
-function challenge(res: Response, status: 400 | 401, error?: string, description?: string): void {
-  const params = ['realm="mcp"']
-  if (error) params.push(`error="${error}"`, `error_description="${description}"`)
-  res.status(status).set('WWW-Authenticate', `Bearer ${params.join(', ')}`)
-  res.json(error ? { error, error_description: description } : { error_description: 'This server needs an access token: see WWW-Authenticate' })
+ *  Values are fixed strings without quotes or backslashes, so they need no escaping. */
+export function sendChallenge(res: Response, status: number, params: Record<string, string | undefined>): void {
+  const header = Object.entries(params)
+    .filter(([, value]) => value !== undefined)
+    .map(([name, value]) => `${name}="${value}"`)
+    .join(', ')
+  res.status(status).set('WWW-Authenticate', `Bearer ${header}`)
+  res.json(params.error ? { error: params.error, error_description: params.error_description } : { error_description: 'This server needs an access token: see WWW-Authenticate' })
 }

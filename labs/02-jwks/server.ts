@@ -10,6 +10,12 @@ import { notesServer } from './notes.ts'
 import { checkOrigin } from './origin.ts'
 
 const jwks = await loadPublicKeys()
+const bearer = requireBearer({
+  issuer: ISSUER,
+  audience: MCP_URL,
+  keys: jwks,
+  challenge: { realm: 'mcp' },
+})
 const allowedOrigins = [ORIGIN, `http://localhost:${PORT}`, ...(process.env.ALLOWED_ORIGINS?.split(',') ?? [])]
 
 const parseJson = express.json({ limit: '64kb' })
@@ -24,7 +30,7 @@ app.get('/.well-known/jwks.json', (_req, res) => {
   res.json(jwks)
 })
 
-app.post('/mcp', requireBearer({ issuer: ISSUER, audience: MCP_URL, keys: jwks }), parseJson, requireJsonBody, async (req, res) => {
+app.post('/mcp', bearer, parseJson, requireJsonBody, async (req, res) => {
   // Stateless Streamable HTTP: a fresh server and transport for every request,
   // so nothing from one request (or one caller) leaks into the next.
   const mcp = notesServer(res.locals.caller) // the notes belong to the token's sub

@@ -1,0 +1,108 @@
+// Diffing two labs: `npm run diff A B` and the guide's [d] key.
+import { spawn } from 'node:child_process'
+import { existsSync, readdirSync } from 'node:fs'
+import { join, relative } from 'node:path'
+import { chalk } from 'zx'
+import { type Lab, labPath } from './labs.ts'
+import { ROOT } from './paths.ts'
+
+export interface DiffOptions {
+  /** include README.md files (the lesson text); by default only code is compared */
+  all?: boolean
+  /** colour the diff (git's --color=always) */
+  color?: boolean
+  /** paths in the diff are shown relative to this folder (default: the repository root) */
+  cwd?: string
+}
+
+export type Change = 'modified' | 'added' | 'removed'
+
+export interface FileDiff {
+  /** path relative to the lab folder */
+  file: string
+  change: Change
+  /** git's diff output for this file */
+  patch: string
+}
+
+export interface LabDiff {
+  files: FileDiff[]
+  /** the header line and the per-file patches, ready to print */
+  text: string
+}
+
+/** Every file under `dir`, as sorted relative paths with "/" separators, skipping node_modules. */
+export function listFiles(dir: string, options: { all?: boolean } = {}): string[] {
+  const files: string[] = []
+  const walk = (sub: string) => {
+    for (const entry of readdirSync(join(dir, sub), { withFileTypes: true })) {
+      const rel = sub ? `${sub}/${entry.name}` : entry.name
+      if (entry.isDirectory()) {
+        if (entry.name !== 'node_modules' && entry.name !== '.git') walk(rel)
+      } else if (entry.isFile() && (options.all || entry.name !== 'README.md')) {
+        files.push(rel)
+      }
+    }
+  }
+  walk('')
+  return files.sort()
+}
+
+/** Runs `git diff --no-index` on one pair of paths (either may be /dev/null). */
+function gitDiff(left: string, right: string, color: boolean, cwd: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const args = ['diff', '--no-index', '--no-ext-diff', `--color=${color ? 'always' : 'never'}`, '--', left, right]
+    const git = spawn('git', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    let err = ''
+    git.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()))
+    git.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()))
+    git.once('error', (error) => reject(new Error(`could not run git (${error.message}); npm run diff needs git on the PATH`)))
+    // exit 0: identical, 1: different, anything else: git failed
+    git.once('close', (code) => (code === 0 || code === 1 ? resolve(out) : reject(new Error(`git diff failed: ${err.trim() || `exit ${code}`}`))))
+  })
+}
+
+/** Diffs two folders file by file over the union of their file names. */
+export async function diffDirs(leftDir: string, rightDir: string, options: DiffOptions = {}): Promise<FileDiff[]> {
+  for (const dir of [leftDir, rightDir]) {
+    if (!existsSync(dir)) throw new Error(`${relative(ROOT, dir) || dir} does not exist (yet)`)
+  }
+  const cwd = options.cwd ?? ROOT
+  const left = new Set(listFiles(leftDir, options))
+  const right = new Set(listFiles(rightDir, options))
+  const union = [...new Set([...left, ...right])].sort()
+  const shown = (dir: string, file: string) => relative(cwd, join(dir, file))
+  const diffs = await Promise.all(
+    union.map(async (file): Promise<FileDiff | undefined> => {
+      const change: Change = !left.has(file) ? 'added' : !right.has(file) ? 'removed' : 'modified'
+      const a = left.has(file) ? shown(leftDir, file) : '/dev/null'
+      const b = right.has(file) ? shown(rightDir, file) : '/dev/null'
+      const patch = await gitDiff(a, b, options.color ?? false, cwd)
+      return patch === '' ? undefined : { file, change, patch }
+    }),
+  )
+  return diffs.filter((d): d is FileDiff => d !== undefined)
+}
+
+const changeLabel: Record<Change, string> = {
+  modified: chalk.yellow('modified'),
+  added: chalk.green('added   '),
+  removed: chalk.red('removed '),
+}
+
+/** The header ("lab 3 → lab 4: 2 files changed"), the list of files, then the diffs. */
+export function formatDiff(from: string, to: string, files: FileDiff[], options: { color?: boolean } = {}): string {
+  const count = `${files.length} file${files.length === 1 ? '' : 's'} changed`
+  const header = `${from} → ${to}: ${count}`
+  const lines = [options.color ? chalk.bold(header) : header]
+  for (const f of files) lines.push(`  ${options.color ? changeLabel[f.change] : f.change.padEnd(8)}  ${f.file}`)
+  const patches = files.map((f) => f.patch.replace(/\n$/, ''))
+  return [lines.join('\n'), ...patches].join('\n\n') + '\n'
+}
+
+/** Diffs lab `from` against lab `to` (code only unless options.all). */
+export async function diffLabs(from: Lab, to: Lab, options: DiffOptions = {}): Promise<LabDiff> {
+  const files = await diffDirs(labPath(from), labPath(to), options)
+  return { files, text: formatDiff(`lab ${from.n}`, `lab ${to.n}`, files, options) }
+}

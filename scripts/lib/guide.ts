@@ -1,0 +1,118 @@
+// The interactive guide of `npm run step N`: what it prints. The key handling lives in scripts/step.ts.
+import { readFileSync } from 'node:fs'
+import { relative } from 'node:path'
+import { chalk } from 'zx'
+import { type Lab, LABS, labPath, previousLab } from './labs.ts'
+import { ROOT } from './paths.ts'
+
+/** The scope of the token the guide hands out for labs that take dev tokens. */
+export const GUIDE_SCOPE = 'notes:read notes:write'
+export const GUIDE_TOKEN_TTL = '15m'
+/** The default answer to the [t] key's question. */
+export const DEFAULT_SCOPE = 'notes:read'
+
+/**
+ * The lines of the first ```bash block in the "## Try it by hand" section of a lab's README,
+ * with the README's port 9000 replaced by `port`. Empty when there is no such section or block.
+ */
+export function tryItCommands(markdown: string, port: number): string[] {
+  const lines = markdown.split(/\r?\n/)
+  const heading = lines.findIndex((line) => line.startsWith('## Try it by hand'))
+  if (heading === -1) return []
+  let start = -1
+  for (let i = heading + 1; i < lines.length; i++) {
+    if (/^## /.test(lines[i])) return [] // the next section began: this one has no bash block
+    if (/^```bash\s*$/.test(lines[i])) {
+      start = i + 1
+      break
+    }
+  }
+  if (start === -1) return []
+  const end = lines.findIndex((line, i) => i >= start && /^```\s*$/.test(line))
+  const block = lines.slice(start, end === -1 ? lines.length : end)
+  while (block.length > 0 && block[block.length - 1].trim() === '') block.pop()
+  return block.map((line) => line.replace(/127\.0\.0\.1:9000(?!\d)/g, `127.0.0.1:${port}`))
+}
+
+/** The "Try it by hand" commands of lab N's README for a server on `port` (empty if there are none). */
+export function readTryItCommands(lab: Lab, port: number): string[] {
+  let markdown: string
+  try {
+    markdown = readFileSync(labPath(lab, 'README.md'), 'utf8')
+  } catch {
+    return []
+  }
+  return tryItCommands(markdown, port)
+}
+
+/** Space-separated scope tokens (RFC 6749 §3.3: printable ASCII except space, " and \). */
+export function parseScopes(input: string): string {
+  const scopes = input.trim().split(/\s+/).filter(Boolean)
+  if (scopes.length === 0) return DEFAULT_SCOPE
+  const bad = scopes.find((scope) => !/^[\x21\x23-\x5b\x5d-\x7e]+$/.test(scope))
+  if (bad !== undefined) throw new Error(`"${bad}" is not a valid scope (RFC 6749 §3.3: no quotes, backslashes or non-ASCII)`)
+  return scopes.join(' ')
+}
+
+export interface GuideInput {
+  lab: Lab
+  mcpUrl: string
+  /** a fresh dev token (labs with devTokens only) */
+  token?: string
+  /** the README's "Try it by hand" commands, already adapted to the port */
+  commands: string[]
+  /** terminal width; rules are drawn up to 72 columns */
+  columns?: number
+}
+
+/** A key and what it does, for the legend. */
+export function keyLegend(lab: Lab): string {
+  const previous = previousLab(lab)
+  const keys: [string, string][] = [
+    ['c', 'run the checks'],
+    ...(previous ? ([['d', `diff with lab ${previous.n}`]] as [string, string][]) : []),
+    ...(lab.devTokens ? ([['t', 'mint a token']] as [string, string][]) : []),
+    ['h', 'this guide'],
+    ['q', 'quit'],
+  ]
+  return keys.map(([key, what]) => `${chalk.bold.cyan(`[${key}]`)} ${what}`).join('  ')
+}
+
+export function renderGuide(input: GuideInput): string {
+  const { lab, mcpUrl, token, commands } = input
+  const width = Math.max(20, Math.min(input.columns || 72, 72))
+  const rule = chalk.dim('─'.repeat(width))
+  const label = (text: string) => chalk.bold(text)
+  const out: string[] = []
+
+  out.push('', rule, `${chalk.bold.cyan(`Lab ${lab.n}`)}  ${chalk.bold(lab.title)}`, rule, '')
+  out.push(`  ${label('MCP endpoint')}  ${chalk.cyan(mcpUrl)}`)
+  out.push(`  ${label('the lesson')}    ${relative(ROOT, labPath(lab, 'README.md'))}`)
+  out.push('')
+
+  if (token !== undefined) {
+    out.push(label(`A dev token for this server`) + chalk.dim(` (${GUIDE_TOKEN_TTL.replace('m', ' min')}, scope "${GUIDE_SCOPE}"): paste it into the terminal you try things in`))
+    out.push(`export TOKEN=${token}`, '')
+  }
+
+  if (commands.length > 0) {
+    out.push(label('Try it by hand') + chalk.dim(' (in another terminal):'))
+    for (const line of commands) out.push(line.trimStart().startsWith('#') ? chalk.dim(`  ${line}`) : `  ${line}`)
+    out.push('')
+  }
+
+  out.push(`${label('Keys')}  ${keyLegend(lab)}`)
+  out.push(chalk.dim(`The server's log lines appear below, dimmed. Press a key; no Enter needed.`), '')
+  return out.join('\n')
+}
+
+/** What [d] prints on the first lab. */
+export function noPreviousLab(lab: Lab): string {
+  return `lab ${lab.n} is the first lab: there is no previous lab to diff with.`
+}
+
+/** What [t] prints on a lab that does not take dev tokens. */
+export function noDevTokens(lab: Lab): string {
+  const labs = LABS.filter((l) => l.devTokens).map((l) => l.n)
+  return `lab ${lab.n} takes no dev tokens${labs.length > 0 ? ` (they are for lab${labs.length > 1 ? 's' : ''} ${labs.join(', ')})` : ''}.`
+}

@@ -1,0 +1,179 @@
+// npm run step N: start lab N on 127.0.0.1:PORT (default 9000). In a terminal, also show the
+// interactive guide (scripts/lib/guide.ts); without one (CI, pipes) only serve until SIGINT/SIGTERM.
+import { spawn } from 'node:child_process'
+import { createInterface } from 'node:readline'
+import { chalk } from 'zx'
+import { diffLabs } from './lib/diff.ts'
+import { DEFAULT_SCOPE, GUIDE_SCOPE, GUIDE_TOKEN_TTL, keyLegend, noDevTokens, noPreviousLab, parseScopes, readTryItCommands, renderGuide } from './lib/guide.ts'
+import { ensureDevKey } from './lib/keys.ts'
+import { type Lab, findLab, labExists, labPath, previousLab, UnknownLabError } from './lib/labs.ts'
+import { type RunningLab, portIsFree, startLab } from './lib/lab-process.ts'
+import { ROOT } from './lib/paths.ts'
+import { checkLab } from './lib/run-checks.ts'
+import { mintAccessToken } from './lib/tokens.ts'
+
+function fail(message: string, code: number): never {
+  console.error(message)
+  process.exit(code)
+}
+
+let lab: Lab
+try {
+  lab = findLab(process.argv[2])
+} catch (error) {
+  if (!(error instanceof UnknownLabError)) throw error
+  fail(`${error.message}\nusage: npm run step N        e.g. npm run step 1`, 2)
+}
+if (!labExists(lab)) fail(`lab ${lab.n} (${lab.dir}) is not written yet: ${labPath(lab, 'server.ts')} is missing.`, 2)
+
+const port = Number(process.env.PORT ?? 9000)
+if (!Number.isInteger(port) || port < 1 || port > 65535) fail(`PORT must be a port number (1–65535), got "${process.env.PORT}"`, 2)
+if (ensureDevKey()) console.log(chalk.dim('generated a dev key pair in keys/ (never commit it)'))
+if (!(await portIsFree(port))) {
+  fail(chalk.red(`port ${port} is in use: stop the other server or run PORT=${port === 9000 ? 9001 : port + 1} npm run step ${lab.n}`), 1)
+}
+
+if (process.stdin.isTTY && process.stdout.isTTY) await guide(lab, port)
+else serve(lab, port)
+
+/** No terminal: run the lab with its output going straight to ours, and stop when told to. */
+function serve(lab: Lab, port: number): void {
+  const child = spawn(process.execPath, ['--import', 'tsx', labPath(lab, 'server.ts')], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: String(port) },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  })
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(signal, () => {
+      child.kill(signal === 'SIGHUP' ? 'SIGTERM' : signal)
+      setTimeout(() => child.kill('SIGKILL'), 5_000).unref()
+    })
+  }
+  child.once('error', (error) => fail(chalk.red(`could not start lab ${lab.n}: ${error.message}`), 1))
+  child.once('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)))
+}
+
+/** A terminal: start the lab, print the guide, then act on single keys until [q] or Ctrl-C. */
+async function guide(lab: Lab, port: number): Promise<void> {
+  const stdin = process.stdin
+  console.log(chalk.dim(`starting lab ${lab.n} (${lab.dir}) on port ${port}…`))
+  let server: RunningLab
+  try {
+    server = await startLab(lab, { port })
+  } catch (error) {
+    fail(chalk.red((error as Error).message), 1)
+  }
+
+  // The server's log lines, dimmed; held back while a question is being asked.
+  let asking = false
+  const held: string[] = []
+  const logLine = (line: string) => (asking ? held.push(line) : console.log(chalk.dim(`  server │ ${line}`)))
+  for (const line of server.output().split(/\r?\n/)) if (line.trim()) logLine(line)
+  for (const stream of [server.child.stdout!, server.child.stderr!]) {
+    let partial = ''
+    stream.on('data', (chunk: Buffer) => {
+      const lines = (partial + chunk.toString()).split(/\r?\n/)
+      partial = lines.pop()!
+      for (const line of lines) logLine(line)
+    })
+  }
+
+  let quitting = false
+  const quit = async (code = 0) => {
+    if (quitting) return
+    quitting = true
+    stdin.setRawMode(false)
+    console.log(chalk.dim(`\nstopping lab ${lab.n}…`))
+    await server.stop()
+    process.exit(code)
+  }
+  server.child.once('exit', (code, signal) => {
+    if (quitting) return
+    console.error(chalk.red(`\nthe lab ${lab.n} server stopped by itself (${signal ?? `exit code ${code}`}); see its log above.`))
+    void quit(1)
+  })
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void quit(0))
+
+  const legend = () => console.log(`\n${chalk.bold('Keys')}  ${keyLegend(lab)}`)
+  const showGuide = async () => {
+    const token = lab.devTokens ? await mintAccessToken({ port, scope: GUIDE_SCOPE, ttl: GUIDE_TOKEN_TTL }) : undefined
+    const commands = readTryItCommands(lab, port)
+    console.log(renderGuide({ lab, mcpUrl: server.mcpUrl, token, commands, columns: process.stdout.columns }))
+  }
+
+  /** Leaves raw mode for one line of input; undefined when cancelled (Ctrl-C, Ctrl-D). */
+  const ask = (question: string) =>
+    new Promise<string | undefined>((resolve) => {
+      asking = true
+      stdin.setRawMode(false)
+      const rl = createInterface({ input: stdin, output: process.stdout, terminal: true })
+      let answer: string | undefined
+      rl.on('SIGINT', () => rl.close())
+      rl.on('close', () => {
+        if (answer === undefined) process.stdout.write('\n')
+        stdin.setRawMode(true)
+        stdin.resume()
+        asking = false
+        for (const line of held.splice(0)) logLine(line)
+        resolve(answer)
+      })
+      rl.question(question, (line) => {
+        answer = line
+        rl.close()
+      })
+    })
+
+  const actions: Record<string, () => Promise<void>> = {
+    async c() {
+      console.log(chalk.bold(`\nlab ${lab.n}'s checks against ${server.base}`))
+      await checkLab(lab, { base: server.base })
+    },
+    async d() {
+      const previous = previousLab(lab)
+      if (!previous) return console.log(`\n${noPreviousLab(lab)}`)
+      const { text } = await diffLabs(previous, lab, { color: true })
+      process.stdout.write(`\n${text}`)
+      console.log(chalk.dim(`(the same with the READMEs: npm run diff ${previous.n} ${lab.n} -- --all)`))
+    },
+    async t() {
+      if (!lab.devTokens) return console.log(`\n${noDevTokens(lab)}`)
+      console.log()
+      const answer = await ask(`scopes (space-separated) [${DEFAULT_SCOPE}]: `)
+      if (answer === undefined) return console.log(chalk.dim('no token minted'))
+      const scope = parseScopes(answer)
+      const token = await mintAccessToken({ port, scope, ttl: GUIDE_TOKEN_TTL })
+      console.log(chalk.dim(`a token for sub "alice", scope "${scope}", valid ${GUIDE_TOKEN_TTL.replace('m', ' min')}:`))
+      console.log(`export TOKEN=${token}`)
+    },
+    async h() {
+      await showGuide()
+    },
+  }
+
+  let busy = false
+  stdin.setRawMode(true)
+  stdin.setEncoding('utf8')
+  stdin.resume()
+  stdin.on('data', async (data: string) => {
+    if (asking) return // readline has the keyboard
+    if (data.includes('\u0003') || data.includes('\u0004')) return void quit(0) // Ctrl-C, Ctrl-D
+    const key = data.startsWith('\u001b') ? '' : data[0]?.toLowerCase() // ignore arrow keys and the like
+    if (key === 'q') return void quit(0)
+    if (busy) return
+    const action = actions[key]
+    if (!action) {
+      if (key && key.trim()) legend()
+      return
+    }
+    busy = true
+    try {
+      await action()
+    } catch (error) {
+      console.error(chalk.red(String((error as Error).message)))
+    } finally {
+      busy = false
+    }
+    if (key !== 'h' && !quitting) legend()
+  })
+  await showGuide()
+}

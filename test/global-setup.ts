@@ -1,0 +1,6 @@
+import { ensureDevKey } from '../scripts/lib/keys.ts'
+
+// The dev key pair, as `npm run step` would create it on a fresh clone.
+export default function setup(): void {
+  ensureDevKey()
+}

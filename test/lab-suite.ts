@@ -1,0 +1,28 @@
+// One vitest test per check of a lab, against a server started on a free port.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { runCheck } from '../scripts/lib/checks.ts'
+import { findLab } from '../scripts/lib/labs.ts'
+import { type RunningLab, startLab } from '../scripts/lib/lab-process.ts'
+import { loadChecks } from '../scripts/lib/run-checks.ts'
+
+export async function labSuite(n: number): Promise<void> {
+  const lab = findLab(String(n))
+  const checks = await loadChecks(lab)
+  describe(`lab ${lab.n} (${lab.dir})`, () => {
+    let server: RunningLab
+    beforeAll(async () => {
+      server = await startLab(lab)
+    })
+    afterAll(async () => {
+      await server?.stop()
+    })
+    it.each(checks.map((check) => [check.id, check] as const))('%s', async (_id, check) => {
+      const result = await runCheck(check, server.base)
+      expect(result.ok, `${check.title}: ${result.reason}\n${result.curl ?? ''}`).toBe(true)
+    })
+    it('printed no token to its log', () => {
+      // RFC 6750 §5.3 / MCP security: tokens never go to logs.
+      expect(server.output()).not.toMatch(/eyJ[\w-]+\.eyJ[\w-]+/)
+    })
+  })
+}
