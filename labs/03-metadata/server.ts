@@ -12,15 +12,12 @@ import { checkOrigin } from './origin.ts'
 import { DEFAULT_SCOPE, SCOPES_SUPPORTED } from './scopes.ts'
 
 const jwks = await loadPublicKeys()
+const challenge = { realm: 'mcp', resource_metadata: resourceMetadataUrl(MCP_URL) } // RFC 9728 §5.1
 const bearer = requireBearer({
   issuer: ISSUER,
   audience: MCP_URL,
   keys: jwks,
-  challenge: {
-    realm: 'mcp',
-    resource_metadata: resourceMetadataUrl(MCP_URL), // RFC 9728 §5.1: where to start discovery
-    scope: DEFAULT_SCOPE, // MCP scope selection: what to ask for
-  },
+  challenge: { ...challenge, scope: DEFAULT_SCOPE }, // MCP scope selection: what to ask for
 })
 const allowedOrigins = [ORIGIN, `http://localhost:${PORT}`, ...(process.env.ALLOWED_ORIGINS?.split(',') ?? [])]
 

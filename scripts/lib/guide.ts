@@ -1,5 +1,5 @@
 // The interactive guide of `npm run step N`: what it prints. The key handling lives in scripts/step.ts.
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { relative } from 'node:path'
 import { chalk } from 'zx'
 import { type Lab, LABS, labPath, previousLab } from './labs.ts'
@@ -87,11 +87,12 @@ export function renderGuide(input: GuideInput): string {
 
   out.push('', rule, `${chalk.bold.cyan(`Lab ${lab.n}`)}  ${chalk.bold(lab.title)}`, rule, '')
   out.push(`  ${label('MCP endpoint')}  ${chalk.cyan(mcpUrl)}`)
-  out.push(`  ${label('the lesson')}    ${relative(ROOT, labPath(lab, 'README.md'))}`)
+  const readme = labPath(lab, 'README.md')
+  if (existsSync(readme)) out.push(`  ${label('the lesson')}    ${relative(ROOT, readme)}`)
   out.push('')
 
   if (token !== undefined) {
-    out.push(label(`A dev token for this server`) + chalk.dim(` (${GUIDE_TOKEN_TTL.replace('m', ' min')}, scope "${GUIDE_SCOPE}"): paste it into the terminal you try things in`))
+    out.push(label('A dev token') + chalk.dim(` (${GUIDE_TOKEN_TTL.replace('m', ' min')}, scope "${GUIDE_SCOPE}"), for the terminal you try things in:`))
     out.push(`export TOKEN=${token}`, '')
   }
 

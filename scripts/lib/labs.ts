@@ -15,6 +15,7 @@ export const LABS: Lab[] = [
   { n: 1, dir: '01-transport', title: 'Streamable HTTP transport, Origin check and CORS', devTokens: false },
   { n: 2, dir: '02-jwks', title: 'JWT access tokens, a JWKS and the 401 challenge', devTokens: true },
   { n: 3, dir: '03-metadata', title: 'Protected-resource metadata: discovery from a bare 401', devTokens: true },
+  { n: 4, dir: '04-scopes', title: 'The scope gate: 403 insufficient_scope and step-up', devTokens: true },
 ]
 
 export class UnknownLabError extends Error {
