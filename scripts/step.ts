@@ -98,7 +98,7 @@ async function guide(lab: Lab, port: number): Promise<void> {
   const showGuide = async () => {
     const token = lab.devTokens ? await mintAccessToken({ port, scope: GUIDE_SCOPE, ttl: GUIDE_TOKEN_TTL }) : undefined
     const commands = readTryItCommands(lab, port)
-    console.log(renderGuide({ lab, mcpUrl: server.mcpUrl, token, commands, columns: process.stdout.columns }))
+    console.log(renderGuide({ lab, port, mcpUrl: server.mcpUrl, token, commands, columns: process.stdout.columns }))
   }
 
   /** Leaves raw mode for one line of input; undefined when cancelled (Ctrl-C, Ctrl-D). */

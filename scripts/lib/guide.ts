@@ -56,6 +56,7 @@ export function parseScopes(input: string): string {
 
 export interface GuideInput {
   lab: Lab
+  port: number
   mcpUrl: string
   /** a fresh dev token (labs with devTokens only) */
   token?: string
@@ -79,7 +80,7 @@ export function keyLegend(lab: Lab): string {
 }
 
 export function renderGuide(input: GuideInput): string {
-  const { lab, mcpUrl, token, commands } = input
+  const { lab, port, mcpUrl, token, commands } = input
   const width = Math.max(20, Math.min(input.columns || 72, 72))
   const rule = chalk.dim('─'.repeat(width))
   const label = (text: string) => chalk.bold(text)
@@ -93,6 +94,8 @@ export function renderGuide(input: GuideInput): string {
 
   if (token !== undefined) {
     out.push(label('A dev token') + chalk.dim(` (${GUIDE_TOKEN_TTL.replace('m', ' min')}, scope "${GUIDE_SCOPE}"), for the terminal you try things in:`))
+    // `npm run token` mints for PORT (default 9000): on another port, tell it which
+    if (port !== 9000) out.push(`export PORT=${port}`)
     out.push(`export TOKEN=${token}`, '')
   }
 

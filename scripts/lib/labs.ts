@@ -16,6 +16,7 @@ export const LABS: Lab[] = [
   { n: 2, dir: '02-jwks', title: 'JWT access tokens, a JWKS and the 401 challenge', devTokens: true },
   { n: 3, dir: '03-metadata', title: 'Protected-resource metadata: discovery from a bare 401', devTokens: true },
   { n: 4, dir: '04-scopes', title: 'The scope gate: 403 insufficient_scope and step-up', devTokens: true },
+  { n: 5, dir: '05-oauth', title: 'An OAuth 2.1 authorization server with PKCE, by hand', devTokens: false },
 ]
 
 export class UnknownLabError extends Error {

@@ -1,0 +1,98 @@
+// `npm run diff A B`: the command, and the file-by-file diff underneath it.
+import { spawn } from 'node:child_process'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, describe, expect, it } from 'vitest'
+import { diffDirs, formatDiff, listFiles } from '../scripts/lib/diff.ts'
+import { LABS } from '../scripts/lib/labs.ts'
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
+const TIMEOUT = 60_000
+
+function diffCommand(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/diff.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    child.once('error', reject)
+    child.once('close', (code) => resolve({ code, stdout, stderr }))
+  })
+}
+
+describe('npm run diff', () => {
+  it(
+    'a lab against itself: 0 files changed, exit 0, no colour when piped',
+    async () => {
+      const { code, stdout } = await diffCommand(['1', '1'])
+      expect(code).toBe(0)
+      expect(stdout.trim()).toBe('lab 1 → lab 1: 0 files changed')
+    },
+    TIMEOUT,
+  )
+
+  it(
+    'a lab that does not exist: lists the labs, exit 2',
+    async () => {
+      for (const args of [['1', '99'], ['1']]) {
+        const { code, stderr } = await diffCommand(args)
+        expect(code).toBe(2)
+        for (const lab of LABS) expect(stderr).toContain(lab.dir)
+      }
+    },
+    TIMEOUT,
+  )
+})
+
+describe('diffDirs', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'lab-diff-'))
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }))
+  const write = (file: string, text: string) => {
+    mkdirSync(dirname(join(tmp, file)), { recursive: true })
+    writeFileSync(join(tmp, file), text)
+  }
+  write('a/server.ts', 'const port = 9000\n')
+  write('a/same.ts', 'unchanged\n')
+  write('a/gone.ts', 'removed in b\n')
+  write('a/README.md', '# A\n')
+  write('a/node_modules/x/index.js', 'ignored\n')
+  write('b/server.ts', 'const port = 9001\n')
+  write('b/same.ts', 'unchanged\n')
+  write('b/lib/new.ts', 'added in b\n')
+  write('b/README.md', '# B\n')
+
+  it('lists files recursively, without node_modules, and without README.md unless asked', () => {
+    expect(listFiles(join(tmp, 'a'))).toEqual(['gone.ts', 'same.ts', 'server.ts'])
+    expect(listFiles(join(tmp, 'b'), { all: true })).toEqual(['README.md', 'lib/new.ts', 'same.ts', 'server.ts'])
+  })
+
+  it('shows modified, added and removed files over the union of names', async () => {
+    const files = await diffDirs(join(tmp, 'a'), join(tmp, 'b'), { cwd: tmp })
+    expect(files.map((f) => [f.file, f.change])).toEqual([
+      ['gone.ts', 'removed'],
+      ['lib/new.ts', 'added'],
+      ['server.ts', 'modified'],
+    ])
+    const server = files.find((f) => f.file === 'server.ts')!.patch
+    expect(server).toContain('--- a/a/server.ts')
+    expect(server).toContain('+const port = 9001')
+    expect(files.find((f) => f.file === 'lib/new.ts')!.patch).toContain('--- /dev/null')
+    expect(files.find((f) => f.file === 'gone.ts')!.patch).toContain('+++ /dev/null')
+    const text = formatDiff('lab A', 'lab B', files)
+    expect(text.split('\n')[0]).toBe('lab A → lab B: 3 files changed')
+    expect(text).not.toMatch(/\x1b\[/) // eslint-disable-line no-control-regex
+  })
+
+  it('includes the READMEs with all, and colours when asked', async () => {
+    const files = await diffDirs(join(tmp, 'a'), join(tmp, 'b'), { cwd: tmp, all: true, color: true })
+    expect(files.map((f) => f.file)).toContain('README.md')
+    expect(files.find((f) => f.file === 'server.ts')!.patch).toMatch(/\x1b\[/) // eslint-disable-line no-control-regex
+  })
+
+  it('says which folder is missing', async () => {
+    await expect(diffDirs(join(tmp, 'a'), join(tmp, 'nope'))).rejects.toThrow(/does not exist/)
+  })
+})
