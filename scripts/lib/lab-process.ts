@@ -1,18 +1,24 @@
-// Starting a lab's server as a child process and waiting until it is ready.
+// Starting a lab's server (and any companion process it needs) and waiting until it is ready.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createServer } from 'node:net'
 import { type Lab, labPath } from './labs.ts'
 import { ROOT } from './paths.ts'
 
-export interface RunningLab {
-  lab: Lab
+export interface RunningProcess {
+  name: string
   port: number
   base: string // http://127.0.0.1:PORT
-  mcpUrl: string
   child: ChildProcess
-  /** everything the server printed so far */
+  /** everything the process printed so far */
   output(): string
   stop(): Promise<void>
+}
+
+export interface RunningLab extends RunningProcess {
+  lab: Lab
+  mcpUrl: string
+  /** companions by name, e.g. companions.idp for lab 7 */
+  companions: Record<string, RunningProcess>
 }
 
 /** A port that was free a moment ago (the OS picks it). */
@@ -43,48 +49,70 @@ export interface StartOptions {
   /** also copy the server's output to this process's stdout/stderr */
   echo?: boolean
   timeoutMs?: number
+  /** fixed ports for companions, by name (default: free ports) */
+  companionPorts?: Record<string, number>
 }
 
-/** Starts lab N's server.ts with tsx and resolves once it prints its ready line. */
+/** Starts lab N's companions, then its server.ts with tsx; resolves once each printed its ready line. */
 export async function startLab(lab: Lab, options: StartOptions = {}): Promise<RunningLab> {
+  const companions: Record<string, RunningProcess> = {}
+  const env: Record<string, string> = { ...options.env }
+  try {
+    for (const companion of lab.companions ?? []) {
+      const started = await startWithRetry(companion.name, labPath(lab, companion.file), options.companionPorts?.[companion.name], { ...options, env })
+      companions[companion.name] = started
+      env[companion.urlEnv] = started.base
+    }
+    const server = await startWithRetry(`lab ${lab.n}`, labPath(lab, 'server.ts'), options.port, { ...options, env })
+    return {
+      ...server,
+      lab,
+      mcpUrl: `${server.base}/mcp`,
+      companions,
+      stop: async () => {
+        await server.stop()
+        await Promise.all(Object.values(companions).map((c) => c.stop()))
+      },
+    }
+  } catch (error) {
+    await Promise.all(Object.values(companions).map((c) => c.stop()))
+    throw error
+  }
+}
+
+async function startWithRetry(name: string, file: string, fixedPort: number | undefined, options: StartOptions): Promise<RunningProcess> {
   for (let attempt = 1; ; attempt++) {
-    const port = options.port ?? (await freePort())
+    const port = fixedPort ?? (await freePort())
     try {
-      return await startOnce(lab, port, options)
+      return await startProcess(name, file, port, options)
     } catch (error) {
       // another process may take a free port between our probe and the lab's listen
-      const raced = options.port === undefined && /EADDRINUSE|in use/.test(String(error))
+      const raced = fixedPort === undefined && /EADDRINUSE|in use/.test(String(error))
       if (!raced || attempt === 3) throw error
     }
   }
 }
 
-function startOnce(lab: Lab, port: number, options: StartOptions): Promise<RunningLab> {
-  const child = spawn(process.execPath, ['--import', 'tsx', labPath(lab, 'server.ts')], {
+/** Runs `file` with tsx and PORT=port; resolves when it prints `ready: http://127.0.0.1:PORT`. */
+export function startProcess(name: string, file: string, port: number, options: StartOptions = {}): Promise<RunningProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', file], {
     cwd: ROOT,
     env: { ...process.env, ...options.env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let output = ''
   const base = `http://127.0.0.1:${port}`
-  const running: RunningLab = {
-    lab,
-    port,
-    base,
-    mcpUrl: `${base}/mcp`,
-    child,
-    output: () => output,
-    stop: () => stopChild(child),
-  }
+  const running: RunningProcess = { name, port, base, child, output: () => output, stop: () => stopChild(child) }
+  const timeoutMs = options.timeoutMs ?? 30_000
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       void stopChild(child)
-      reject(new Error(`lab ${lab.n} did not print "ready:" within ${(options.timeoutMs ?? 30_000) / 1000} s:\n${output}`))
-    }, options.timeoutMs ?? 30_000)
+      reject(new Error(`${name} did not print "ready:" within ${timeoutMs / 1000} s:\n${output}`))
+    }, timeoutMs)
     const onData = (stream: NodeJS.WriteStream) => (chunk: Buffer) => {
       output += chunk.toString()
       if (options.echo) stream.write(chunk)
-      if (output.includes(`ready: ${base}/mcp`)) {
+      if (new RegExp(`ready: ${base}(/|\\s|$)`).test(output)) {
         clearTimeout(timer)
         resolve(running)
       }
@@ -93,12 +121,12 @@ function startOnce(lab: Lab, port: number, options: StartOptions): Promise<Runni
     child.stderr!.on('data', onData(process.stderr))
     child.once('exit', (code, signal) => {
       clearTimeout(timer)
-      reject(new Error(`lab ${lab.n} exited (${signal ?? code}) before it was ready:\n${output}`))
+      reject(new Error(`${name} exited (${signal ?? code}) before it was ready:\n${output}`))
     })
   })
 }
 
-function stopChild(child: ChildProcess): Promise<void> {
+export function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
   return new Promise((resolve) => {
     const kill = setTimeout(() => child.kill('SIGKILL'), 5_000)

@@ -8,6 +8,16 @@ export interface Lab {
   title: string
   /** the lab verifies tokens minted from keys/ by `npm run token` */
   devTokens: boolean
+  /** processes started before server.ts (e.g. lab 7's identity provider), each on its own free port */
+  companions?: Companion[]
+}
+
+export interface Companion {
+  name: string
+  /** entry point, relative to the lab folder; prints `ready: http://127.0.0.1:PORT…` */
+  file: string
+  /** the variable that tells server.ts the companion's base URL, e.g. IDP_URL */
+  urlEnv: string
 }
 
 // The map of the workshop. Each row is a folder under labs/.
