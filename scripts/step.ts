@@ -4,7 +4,18 @@ import { spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { chalk } from 'zx'
 import { diffLabs } from './lib/diff.ts'
-import { DEFAULT_SCOPE, GUIDE_SCOPE, GUIDE_TOKEN_TTL, keyLegend, noDevTokens, noPreviousLab, parseScopes, readTryItCommands, renderGuide } from './lib/guide.ts'
+import {
+  DEFAULT_SCOPE,
+  GUIDE_SCOPE,
+  GUIDE_TOKEN_TTL,
+  keyLegend,
+  labExtras,
+  noDevTokens,
+  noPreviousLab,
+  parseScopes,
+  readTryItCommands,
+  renderGuide,
+} from './lib/guide.ts'
 import { ensureDevKey } from './lib/keys.ts'
 import { type Lab, findLab, labExists, labPath, previousLab, UnknownLabError } from './lib/labs.ts'
 import { type RunningLab, portIsFree, startLab } from './lib/lab-process.ts'
@@ -98,13 +109,16 @@ async function guide(lab: Lab, port: number): Promise<void> {
   const showGuide = async () => {
     const token = lab.devTokens ? await mintAccessToken({ port, scope: GUIDE_SCOPE, ttl: GUIDE_TOKEN_TTL }) : undefined
     const commands = readTryItCommands(lab, port)
-    console.log(renderGuide({ lab, port, mcpUrl: server.mcpUrl, token, commands, columns: process.stdout.columns }))
+    const extras = await labExtras(lab)
+    console.log(renderGuide({ lab, port, mcpUrl: server.mcpUrl, token, commands, extras, columns: process.stdout.columns }))
   }
 
   /** Leaves raw mode for one line of input; undefined when cancelled (Ctrl-C, Ctrl-D). */
-  const ask = (question: string) =>
-    new Promise<string | undefined>((resolve) => {
-      asking = true
+  const ask = async (question: string) => {
+    asking = true
+    // let the key that asked finish its trip through stdin's listeners first, or it becomes the answer's first letter
+    await new Promise((resolve) => setImmediate(resolve))
+    return new Promise<string | undefined>((resolve) => {
       stdin.setRawMode(false)
       const rl = createInterface({ input: stdin, output: process.stdout, terminal: true })
       let answer: string | undefined
@@ -122,6 +136,7 @@ async function guide(lab: Lab, port: number): Promise<void> {
         rl.close()
       })
     })
+  }
 
   const actions: Record<string, () => Promise<void>> = {
     async c() {

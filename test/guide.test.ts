@@ -212,6 +212,13 @@ describe('npm run step in a terminal', () => {
       const token = jwtAfter(step.text.slice(mark))
       expect(decodeJwt(token)).toMatchObject({ aud: mcpUrl, scope: 'notes:read' })
 
+      // a second time, Enter takes the default (and the key that asked is not part of the answer)
+      mark = step.press('t')
+      await step.waitFor(/scopes \(space-separated\) \[notes:read\]:/, mark)
+      mark = step.press('\r')
+      await step.waitFor(new RegExp(`export TOKEN=${JWT.source}`), mark)
+      expect(decodeJwt(jwtAfter(step.text.slice(mark))).scope).toBe('notes:read')
+
       // the server takes it
       const reply = await fetch(mcpUrl, {
         method: 'POST',

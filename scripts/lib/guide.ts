@@ -1,6 +1,7 @@
 // The interactive guide of `npm run step N`: what it prints. The key handling lives in scripts/step.ts.
 import { existsSync, readFileSync } from 'node:fs'
 import { relative } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { chalk } from 'zx'
 import { type Lab, LABS, labPath, previousLab } from './labs.ts'
 import { ROOT } from './paths.ts'
@@ -62,6 +63,8 @@ export interface GuideInput {
   token?: string
   /** the README's "Try it by hand" commands, already adapted to the port */
   commands: string[]
+  /** lab-specific lines: lab 4's scope table, lab 5's demo users (see labExtras) */
+  extras?: string[]
   /** terminal width; rules are drawn up to 72 columns */
   columns?: number
 }
@@ -91,6 +94,7 @@ export function renderGuide(input: GuideInput): string {
   const readme = labPath(lab, 'README.md')
   if (existsSync(readme)) out.push(`  ${label('the lesson')}    ${relative(ROOT, readme)}`)
   out.push('')
+  if (input.extras?.length) out.push(...input.extras, '')
 
   if (token !== undefined) {
     out.push(label('A dev token') + chalk.dim(` (${GUIDE_TOKEN_TTL.replace('m', ' min')}, scope "${GUIDE_SCOPE}"), for the terminal you try things in:`))
@@ -119,4 +123,27 @@ export function noPreviousLab(lab: Lab): string {
 export function noDevTokens(lab: Lab): string {
   const labs = LABS.filter((l) => l.devTokens).map((l) => l.n)
   return `lab ${lab.n} takes no dev tokens${labs.length > 0 ? ` (they are for lab${labs.length > 1 ? 's' : ''} ${labs.join(', ')})` : ''}.`
+}
+
+/**
+ * What a lab's own code has worth showing: the scope table of labs with a scopes.ts that exports
+ * SCOPE_TABLE, the demo users of labs whose authorization server exports DEMO_USERS.
+ */
+export async function labExtras(lab: Lab): Promise<string[]> {
+  const lines: string[] = []
+  const load = async (file: string) => (existsSync(labPath(lab, file)) ? await import(pathToFileURL(labPath(lab, file)).href) : {})
+  const { SCOPE_TABLE, IMPLIES } = await load('scopes.ts')
+  if (SCOPE_TABLE instanceof Map) {
+    lines.push(chalk.bold('The scope gate') + chalk.dim(' (scopes.ts): an operation, and the scope it needs'))
+    for (const [operation, scope] of SCOPE_TABLE) lines.push(`  ${String(operation).padEnd(30)} ${chalk.cyan(scope)}`)
+    if (IMPLIES instanceof Map) {
+      for (const [scope, implied] of IMPLIES) lines.push(chalk.dim(`  ${scope} also grants ${(implied as string[]).join(', ')}`))
+    }
+  }
+  const { DEMO_USERS } = await load('oauth/users.ts')
+  if (Array.isArray(DEMO_USERS)) {
+    lines.push(chalk.bold('Demo users') + chalk.dim(' for the login page: username / password — scopes they may grant'))
+    for (const user of DEMO_USERS) lines.push(`  ${chalk.cyan(user.username)} / ${user.password}  ${chalk.dim('—')} ${user.scopes.join(' ')}`)
+  }
+  return lines
 }
