@@ -1,6 +1,9 @@
 // npm run step N: start lab N on 127.0.0.1:PORT (default 9000). In a terminal, also show the
 // interactive guide (scripts/lib/guide.ts); without one (CI, pipes) only serve until SIGINT/SIGTERM.
+// A lab with a client (lab 6) runs it against the server: once without a terminal, exiting with
+// its status; again on [w] in the guide. Options: --server URL (use that server), --user, --browser.
 import { spawn } from 'node:child_process'
+import { parseArgs } from 'node:util'
 import { createInterface } from 'node:readline'
 import { chalk } from 'zx'
 import { diffLabs } from './lib/diff.ts'
@@ -28,9 +31,14 @@ function fail(message: string, code: number): never {
   process.exit(code)
 }
 
+const { positionals, values: options } = parseArgs({
+  allowPositionals: true,
+  options: { server: { type: 'string' }, user: { type: 'string' }, browser: { type: 'boolean' } },
+})
+
 let lab: Lab
 try {
-  lab = findLab(process.argv[2])
+  lab = findLab(positionals[0])
 } catch (error) {
   if (!(error instanceof UnknownLabError)) throw error
   fail(`${error.message}\nusage: npm run step N        e.g. npm run step 1`, 2)
@@ -40,28 +48,36 @@ if (!labExists(lab)) fail(`lab ${lab.n} (${lab.dir}) is not written yet: ${labPa
 const port = Number(process.env.PORT ?? 9000)
 if (!Number.isInteger(port) || port < 1 || port > 65535) fail(`PORT must be a port number (1–65535), got "${process.env.PORT}"`, 2)
 if (ensureDevKey()) console.log(chalk.dim('generated a dev key pair in keys/ (never commit it)'))
-if (!(await portIsFree(port))) {
+if (options.server === undefined && !(await portIsFree(port))) {
   fail(chalk.red(`port ${port} is in use: stop the other server or run PORT=${port === 9000 ? 9001 : port + 1} npm run step ${lab.n}`), 1)
 }
 
 if (process.stdin.isTTY && process.stdout.isTTY) await guide(lab, port)
-else serve(lab, port)
+else await serve(lab, port)
 
-/** No terminal: run the lab with its output going straight to ours, and stop when told to. */
-function serve(lab: Lab, port: number): void {
-  const child = spawn(process.execPath, ['--import', 'tsx', labPath(lab, 'server.ts')], {
-    cwd: ROOT,
-    env: { ...process.env, PORT: String(port) },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  })
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.on(signal, () => {
-      child.kill(signal === 'SIGHUP' ? 'SIGTERM' : signal)
-      setTimeout(() => child.kill('SIGKILL'), 5_000).unref()
-    })
+/** The lab's client program (lab 6's walk) against `mcpUrl`; resolves with its exit code. */
+function runClient(lab: Lab, mcpUrl: string): Promise<number> {
+  const args = [...(options.user ? ['--user', options.user] : []), ...(options.browser ? ['--browser'] : []), mcpUrl]
+  const child = spawn(process.execPath, ['--import', 'tsx', labPath(lab, lab.client!), ...args], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] })
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code ?? 1)))
+}
+
+/** No terminal: serve with the lab's output going straight to ours until told to stop; or run its client once. */
+async function serve(lab: Lab, port: number): Promise<void> {
+  if (lab.client && options.server) process.exit(await runClient(lab, options.server))
+  let server: RunningLab
+  try {
+    server = await startLab(lab, { port, echo: true, companionPorts: { idp: port + 100 } })
+  } catch (error) {
+    fail(chalk.red((error as Error).message), 1)
   }
-  child.once('error', (error) => fail(chalk.red(`could not start lab ${lab.n}: ${error.message}`), 1))
-  child.once('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)))
+  const stop = async (code: number) => {
+    await server.stop()
+    process.exit(code)
+  }
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stop(0))
+  server.child.once('exit', (code) => process.exit(code ?? 1))
+  if (lab.client) await stop(await runClient(lab, server.mcpUrl))
 }
 
 /** A terminal: start the lab, print the guide, then act on single keys until [q] or Ctrl-C. */
@@ -70,7 +86,7 @@ async function guide(lab: Lab, port: number): Promise<void> {
   console.log(chalk.dim(`starting lab ${lab.n} (${lab.dir}) on port ${port}…`))
   let server: RunningLab
   try {
-    server = await startLab(lab, { port })
+    server = await startLab(lab, { port, companionPorts: { idp: port + 100 } })
   } catch (error) {
     fail(chalk.red((error as Error).message), 1)
   }
@@ -163,6 +179,11 @@ async function guide(lab: Lab, port: number): Promise<void> {
     async h() {
       await showGuide()
     },
+    async w() {
+      if (!lab.client) return
+      const code = await runClient(lab, options.server ?? server.mcpUrl)
+      console.log(code === 0 ? chalk.green('the walk succeeded') : chalk.red(`the walk failed (exit code ${code})`))
+    },
   }
 
   let busy = false
@@ -191,4 +212,10 @@ async function guide(lab: Lab, port: number): Promise<void> {
     if (key !== 'h' && !quitting) legend()
   })
   await showGuide()
+  if (lab.client) {
+    busy = true
+    await actions.w()
+    busy = false
+    legend()
+  }
 }

@@ -8,6 +8,8 @@ export interface Lab {
   title: string
   /** the lab verifies tokens minted from keys/ by `npm run token` */
   devTokens: boolean
+  /** a client program run against the lab's server by `npm run step` (lab 6's narrated walk) */
+  client?: string
   /** processes started before server.ts (e.g. lab 7's identity provider), each on its own free port */
   companions?: Companion[]
 }
