@@ -7,7 +7,7 @@ import type { UserDirectory } from './users.ts'
 export const LIFETIMES = {
   /** OAuth 2.1 §4.1.2: a code lives at most 10 minutes; a client redeems it within a second anyway */
   code: 120,
-  /** OAuth 2.1 §7.1 / RFC 9068: short-lived access tokens, so revocation and scope changes bite soon */
+  /** OAuth 2.1 §7.1.3: short-lived access tokens, so a leaked one is worth little and revocation bites soon */
   accessToken: 600,
   /** OAuth 2.1 §4.3.1: refresh tokens may expire; each use rotates it and restarts this clock */
   refreshToken: 14 * 24 * 3600,
