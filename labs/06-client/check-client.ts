@@ -1,0 +1,79 @@
+// The client's checks: run the narrated walk against the server, as a learner does with
+// `npm run step 6`, and read what it printed. Each run gets its own data folder.
+import { spawn } from 'node:child_process'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { type Check, assert } from '../../scripts/lib/checks.ts'
+
+interface Walk {
+  code: number
+  output: string
+}
+
+/** Runs client/walk.ts against the server; `dataDir` keeps its credentials between runs. */
+function walk(serverUrl: string, dataDir: string, args: string[] = []): Promise<Walk> {
+  const file = new URL('./client/walk.ts', import.meta.url).pathname
+  const child = spawn(process.execPath, ['--import', 'tsx', file, ...args, serverUrl], {
+    env: { ...process.env, DATA_DIR: dataDir, FORCE_COLOR: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  child.stdout.on('data', (chunk) => (output += chunk))
+  child.stderr.on('data', (chunk) => (output += chunk))
+  return new Promise((resolve) => child.once('exit', (code) => resolve({ code: code ?? 1, output })))
+}
+
+const legs = (output: string) => [...output.matchAll(/^\s*\d+\. (.+?)  /gm)].map((m) => m[1])
+const freshData = () => mkdtempSync(join(tmpdir(), 'lab6-walk-'))
+
+function expectWalked(run: Walk): void {
+  assert(run.code === 0, `the walk exited ${run.code}:\n${run.output.split('\n').slice(-6).join('\n')}`)
+  assert(/Tool result\n/.test(run.output), 'the walk did not end with a tool result')
+  assert(!/eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+/.test(run.output), 'the walk printed a whole token')
+}
+
+export const clientChecks: Check[] = [
+  {
+    id: 'walk',
+    title: 'the client walks from a bare 401 to a tool result: discovery, registration, PKCE, iss, step-up, refresh, revocation',
+    spec: 'MCP authorization §Authorization Flow Steps',
+    async run(t) {
+      const run = await walk(t.mcpUrl, freshData())
+      expectWalked(run)
+      const seen = legs(run.output)
+      for (const leg of ['The bare request', 'Protected-resource metadata', 'Authorization-server metadata', 'Registration', 'The authorization request', 'Login and consent', 'The code and its iss', 'Token exchange', 'Step-up', 'Refresh', 'Revocation']) {
+        assert(seen.includes(leg), `no "${leg}" leg in the walk (legs: ${seen.join(', ')})`)
+      }
+      assert(run.output.includes('stepped up: the new token carries notes:admin'), 'carol did not step up to notes:admin')
+      assert(/scope="notes:read notes:write notes:admin"/.test(run.output), 'the step-up did not ask for the union of scopes')
+    },
+  },
+  {
+    id: 'walk-again',
+    title: 'a second walk reuses the stored registration and refreshes instead of logging in',
+    spec: 'MCP authorization §Token Handling, OAuth 2.1 §4.3',
+    async run(t) {
+      const data = freshData()
+      expectWalked(await walk(t.mcpUrl, data))
+      const again = await walk(t.mcpUrl, data)
+      expectWalked(again)
+      const seen = legs(again.output)
+      assert(!seen.includes('Registration'), 'the second walk registered again')
+      assert(seen.indexOf('Refresh') !== -1 && seen.indexOf('Refresh') < seen.indexOf('Step-up'), 'the second walk did not start with a refresh')
+      assert(seen.indexOf('Login and consent') > seen.indexOf('Step-up'), 'the second walk logged in before it needed to step up')
+      assert(again.output.includes('registered earlier'), 'the second walk did not say it reused the registration')
+    },
+  },
+  {
+    id: 'walk-no-admin',
+    title: 'as alice, who may not purge, step-up stops at the retry limit and the walk still finishes',
+    spec: 'MCP authorization §Step-Up Authorization Flow',
+    async run(t) {
+      const run = await walk(t.mcpUrl, freshData(), ['--user', 'alice'])
+      expectWalked(run)
+      assert(run.output.includes('Retry limit reached'), 'no retry limit was reached')
+      assert(!run.output.includes('Purged'), 'alice purged notes')
+    },
+  },
+]

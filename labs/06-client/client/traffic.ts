@@ -1,0 +1,130 @@
+// Every request the client makes passes through here: it is narrated under the leg it belongs
+// to, and the discovery documents are checked where the SDK leaves checking to us.
+import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js'
+import { chalk } from 'zx'
+import { type Leg, LegFailed, leg, say, summarise, summariseForm } from './narrate.ts'
+
+export interface TrafficHooks {
+  /** the MCP server's URL, exactly as the user gave it */
+  serverUrl: string
+  /** a 403 insufficient_scope went by: the client must step up (MCP step-up) */
+  onInsufficientScope(scope: string): void
+}
+
+const LEGS = {
+  bare: { title: 'The bare request', spec: 'MCP authorization §Authorization Flow Steps, RFC 6750 §3' },
+  resource: { title: 'Protected-resource metadata', spec: 'RFC 9728 §3, MCP authorization §Protected Resource Metadata Discovery' },
+  issuer: { title: 'Authorization-server metadata', spec: 'RFC 8414 §3, MCP authorization §Authorization Server Metadata Discovery' },
+  register: { title: 'Registration', spec: 'RFC 7591 §3 (MCP: after pre-registration and metadata documents)' },
+  token: { title: 'Token exchange', spec: 'OAuth 2.1 §4.1.3, RFC 7636 §4.5, RFC 8707 §2.2' },
+  refresh: { title: 'Refresh', spec: 'OAuth 2.1 §4.3, §4.3.1 (rotation)' },
+  revoke: { title: 'Revocation', spec: 'RFC 7009 §2' },
+  call: { title: 'Calling tools', spec: 'RFC 6750 §2.1, MCP authorization §Access Token Usage', soft: true },
+} satisfies Record<string, Leg>
+
+export function narratingFetch(hooks: TrafficHooks): FetchLike & { endpoints: Record<string, string> } {
+  const endpoints: Record<string, string> = {}
+
+  const legOf = (url: URL, init: RequestInit | undefined, body: string): Leg | undefined => {
+    if (url.pathname.startsWith('/.well-known/oauth-protected-resource')) return LEGS.resource
+    if (/^\/\.well-known\/(oauth-authorization-server|openid-configuration)/.test(url.pathname)) return LEGS.issuer
+    if (url.href === hooks.serverUrl) return new Headers(init?.headers).has('authorization') ? LEGS.call : LEGS.bare
+    if (url.href === endpoints.registration_endpoint) return LEGS.register
+    if (url.href === endpoints.revocation_endpoint) return LEGS.revoke
+    if (url.href === endpoints.token_endpoint) return /grant_type=refresh_token/.test(body) ? LEGS.refresh : LEGS.token
+    return undefined
+  }
+
+  const fetchFn = async (input: string | URL, init?: RequestInit): Promise<Response> => {
+    const url = new URL(String(input))
+    const body = typeof init?.body === 'string' ? init.body : init?.body instanceof URLSearchParams ? init.body.toString() : ''
+    // The SDK's optional GET for a server-sent event stream: one line, not a leg.
+    if ((init?.method ?? 'GET') === 'GET' && url.href === hooks.serverUrl) {
+      const response = await fetch(url, init)
+      say(chalk.dim(`(GET ${url.pathname} for an optional event stream: ${response.status}${response.status === 405 ? ', this server is stateless' : ''})`))
+      return response
+    }
+    const current = legOf(url, init, body)
+    if (current) leg(current)
+    say(`${chalk.magenta('→')} ${init?.method ?? 'GET'} ${url.href}`)
+    if (body) say(chalk.dim(`  ${describeRequestBody(body)}`))
+
+    const response = await fetch(url, init)
+    say(`${chalk.magenta('←')} ${statusColour(response.status)}`)
+    const challenge = response.headers.get('www-authenticate')
+    if (challenge) say(chalk.dim(`  WWW-Authenticate: ${challenge}`))
+    const json = /json/.test(response.headers.get('content-type') ?? '') ? await response.clone().json().catch(() => undefined) : undefined
+    if (json) for (const line of describeResponse(current, json)) say(chalk.dim(`  ${line}`))
+
+    if (response.ok && current === LEGS.resource) checkResourceMetadata(json, hooks.serverUrl)
+    if (response.ok && current === LEGS.issuer) {
+      checkIssuerMetadata(json, url)
+      Object.assign(endpoints, json)
+    }
+    if (response.status === 403 && /error="insufficient_scope"/.test(challenge ?? '')) {
+      const scope = /scope="([^"]*)"/.exec(challenge ?? '')?.[1] ?? ''
+      hooks.onInsufficientScope(scope)
+    }
+    return response
+  }
+  return Object.assign(fetchFn, { endpoints })
+}
+
+/** RFC 9728 §3.3: the metadata must name exactly the resource we asked about. */
+function checkResourceMetadata(json: any, serverUrl: string): void {
+  if (json?.resource !== serverUrl) throw new LegFailed(`metadata names the resource ${json?.resource}, not ${serverUrl}: refusing it (RFC 9728 §3.3)`)
+}
+
+/**
+ * RFC 8414 §3.3: the issuer in the document must be the one whose well-known URL we fetched
+ * (else a mix-up: another server's metadata). The SDK leaves this check to us.
+ * MCP: refuse an authorization server that does not offer PKCE with S256.
+ */
+function checkIssuerMetadata(json: any, fetchedFrom: URL): void {
+  const suffix = /^\/\.well-known\/(?:oauth-authorization-server|openid-configuration)/
+  const expected = fetchedFrom.pathname.startsWith('/.well-known/')
+    ? `${fetchedFrom.origin}${fetchedFrom.pathname.replace(suffix, '')}`
+    : fetchedFrom.href.replace(/\/\.well-known\/openid-configuration$/, '')
+  if (json?.issuer !== expected) throw new LegFailed(`metadata issuer ${json?.issuer} is not ${expected}: refusing it (RFC 8414 §3.3)`)
+  if (!json?.code_challenge_methods_supported?.includes('S256')) {
+    throw new LegFailed('the authorization server does not advertise PKCE S256: refusing it (MCP authorization §Authorization Code Protection)')
+  }
+}
+
+function describeRequestBody(body: string): string {
+  if (!body.startsWith('{') && !body.startsWith('[')) return summariseForm(body)
+  try {
+    const message = JSON.parse(body)
+    const first = Array.isArray(message) ? message[0] : message
+    if (first?.jsonrpc) return `${first.method}${first.params?.name ? ` ${first.params.name}` : ''}`
+    return summarise(message, ['client_name', 'redirect_uris', 'grant_types', 'token_endpoint_auth_method', 'scope']).join('  ')
+  } catch {
+    return body.slice(0, 80)
+  }
+}
+
+function describeResponse(current: Leg | undefined, json: any): string[] {
+  switch (current) {
+    case LEGS.resource:
+      return summarise(json, ['resource', 'authorization_servers', 'scopes_supported'])
+    case LEGS.issuer:
+      return summarise(json, ['issuer', 'authorization_endpoint', 'token_endpoint', 'registration_endpoint', 'code_challenge_methods_supported', 'authorization_response_iss_parameter_supported'])
+    case LEGS.register:
+      return summarise(json, ['client_id', 'redirect_uris', 'token_endpoint_auth_method'])
+    case LEGS.token:
+    case LEGS.refresh:
+      return summarise(json, ['token_type', 'expires_in', 'scope', 'access_token', 'refresh_token', 'error', 'error_description'])
+    case LEGS.call:
+    case LEGS.bare: {
+      const text = json?.result?.content?.[0]?.text ?? json?.result?.serverInfo?.name ?? json?.error?.message ?? json?.error_description
+      return text ? [String(text).split('\n').join(' ⏎ ').slice(0, 120)] : []
+    }
+    default:
+      return summarise(json, ['error', 'error_description'])
+  }
+}
+
+function statusColour(status: number): string {
+  const text = String(status)
+  return status < 300 ? chalk.green(text) : status < 400 ? chalk.cyan(text) : chalk.yellow(text)
+}

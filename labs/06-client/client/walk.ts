@@ -1,0 +1,146 @@
+// Lab 6: a narrated MCP client. It starts from nothing but the server's URL and walks the whole
+// MCP authorization flow with the SDK's client auth, printing each leg as it goes.
+//   tsx labs/06-client/client/walk.ts [--user carol] [--browser] http://127.0.0.1:9000/mcp
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { Client } from '@modelcontextprotocol/sdk/client/index.js'
+import { UnauthorizedError, auth } from '@modelcontextprotocol/sdk/client/auth.js'
+import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
+import { chalk } from 'zx'
+import { openInBrowser } from './browser.ts'
+import { LegFailed, leg, ok, say, shorten, warn } from './narrate.ts'
+import { WorkshopClientProvider } from './provider.ts'
+import { narratingFetch } from './traffic.ts'
+import { type DemoUser, scriptedUserAgent } from './user-agent.ts'
+
+// What a person would type on the login page: the demo users of labs 5 and 7.
+const DEMO_PASSWORDS: Record<string, string> = { alice: 'wonderland', bob: 'builder', carol: 'sesame' }
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    user: { type: 'string', default: 'carol' },
+    password: { type: 'string' },
+    browser: { type: 'boolean', default: false },
+  },
+})
+const serverUrl = new URL(positionals.at(-1) ?? 'http://127.0.0.1:9000/mcp').href
+const user: DemoUser = { username: values.user, password: values.password ?? DEMO_PASSWORDS[values.user] ?? '' }
+// A loopback redirect URI (RFC 8252 §7.3). The scripted user agent only reads the redirect;
+// --browser listens on it for the real browser to come back.
+const redirectUrl = process.env.REDIRECT_URI ?? 'http://127.0.0.1:8976/callback'
+const dataDir = process.env.DATA_DIR ?? fileURLToPath(new URL('../../../data', import.meta.url))
+
+const provider = new WorkshopClientProvider({
+  file: join(dataDir, 'clients', '06-client.json'),
+  username: user.username,
+  redirectUrl,
+  userAgent: (url) => (values.browser ? openInBrowser(url, redirectUrl) : scriptedUserAgent(url, user, redirectUrl)),
+})
+const traffic = narratingFetch({ serverUrl, onInsufficientScope: (scope) => provider.beginStepUp(scope) })
+
+interface Session {
+  client: Client
+  transport: StreamableHTTPClientTransport
+}
+
+/** Connects; when the SDK had to send the user away (UnauthorizedError), finish with the code and retry. */
+async function connect(): Promise<Session> {
+  for (let attempt = 1; ; attempt++) {
+    const transport = new StreamableHTTPClientTransport(new URL(serverUrl), { authProvider: provider, fetch: traffic })
+    const client = new Client({ name: 'workshop-lab-6', version: '1.0.0' })
+    try {
+      await client.connect(transport)
+      return { client, transport }
+    } catch (error) {
+      if (!(error instanceof UnauthorizedError) || attempt === 2) throw error
+      await transport.finishAuth(provider.takeAuthorizationCode())
+    }
+  }
+}
+
+/** Calls a tool; a step-up that sent the user away is finished and the call retried, at most twice. */
+async function callTool(session: Session, name: string, args: Record<string, unknown> = {}): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const result = await session.client.callTool({ name, arguments: args })
+      const text = (result.content as { type: string; text?: string }[])[0]?.text ?? ''
+      if (result.isError) throw new LegFailed(`${name} failed: ${text}`)
+      return text
+    } catch (error) {
+      if (!(error instanceof UnauthorizedError) || attempt > 2) throw error
+      await session.transport.finishAuth(provider.takeAuthorizationCode())
+    }
+  }
+}
+
+async function revoke(token: string, hint: 'refresh_token' | 'access_token'): Promise<void> {
+  const endpoint = provider.issuerMetadata()?.revocation_endpoint
+  const clientId = provider.clientInformation()?.client_id
+  if (!endpoint || !clientId) throw new LegFailed('the authorization server advertises no revocation_endpoint')
+  const response = await traffic(endpoint, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ token, token_type_hint: hint, client_id: clientId }).toString(),
+  })
+  if (response.status !== 200) throw new LegFailed(`revocation answered ${response.status}`)
+}
+
+async function walk(): Promise<void> {
+  console.log(chalk.bold(`MCP authorization, walked by a client that knows only ${chalk.cyan(serverUrl)}`))
+  console.log(chalk.dim(`user: ${user.username}${values.browser ? ' (in your browser)' : ' (a scripted user agent fills the forms)'}`))
+
+  const session = await connect()
+  ok(`connected to ${session.client.getServerVersion()?.name}`)
+
+  say(await callTool(session, 'read_notes').then((text) => text.split('\n')[0]))
+  say(await callTool(session, 'add_note', { text: `walked at ${new Date().toISOString()}` }))
+
+  leg({ title: 'Step-up', soft: false, spec: 'MCP authorization §Step-Up Authorization Flow, RFC 6750 §3.1' })
+  say('purge_notes needs notes:admin, which our token does not carry: expect 403 insufficient_scope')
+  const everyday = provider.currentTokens()
+  try {
+    say(await callTool(session, 'purge_notes'))
+    ok('stepped up: the new token carries notes:admin')
+  } catch (error) {
+    if (!(error instanceof StreamableHTTPError && error.code === 403)) throw error
+    provider.endStepUp()
+    warn(`still 403 after stepping up: ${user.username} may not grant notes:admin (try --user carol). Retry limit reached; moving on.`)
+  }
+  const elevated = provider.currentTokens()
+  // Least privilege: keep the admin grant only as long as the purge needed it.
+  if (elevated?.refresh_token !== everyday?.refresh_token) provider.replaceTokens(everyday)
+
+  const before = provider.currentTokens()?.refresh_token
+  const result = await auth(provider, { serverUrl, fetchFn: traffic })
+  if (result !== 'AUTHORIZED') throw new LegFailed('the refresh did not authorize')
+  const after = provider.currentTokens()?.refresh_token
+  if (!after || after === before) throw new LegFailed('the authorization server did not rotate the refresh token')
+  ok(`refresh token rotated: ${shorten(before ?? '')} → ${shorten(after)}`)
+
+  if (elevated?.refresh_token && elevated.refresh_token !== everyday?.refresh_token) {
+    await revoke(elevated.refresh_token, 'refresh_token')
+    const probe = await fetch(serverUrl, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${elevated.access_token}`, 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+    })
+    if (probe.status !== 401) throw new LegFailed(`the revoked grant's access token still works (HTTP ${probe.status})`)
+    ok("the stepped-up grant is revoked: its access token now gets 401 invalid_token")
+  }
+
+  leg({ title: 'Calling tools', soft: false, spec: 'RFC 6750 §2.1, MCP authorization §Access Token Usage' })
+  const notes = await callTool(session, 'read_notes')
+  await session.client.close()
+  console.log(`\n${chalk.bold('Tool result')}\n${notes}`)
+  console.log(chalk.green(`\nDone: every leg succeeded. Run it again: the registration and the refresh token are reused.`))
+}
+
+try {
+  await walk()
+} catch (error) {
+  const message = error instanceof Error ? error.message : String(error)
+  console.error(chalk.red(`\n✘ the walk failed: ${message}`))
+  process.exitCode = 1
+}

@@ -1,0 +1,77 @@
+// Lab 5: an OAuth 2.1 authorization server joins the resource server, in the same process.
+import express from 'express'
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js'
+import { localhostHostValidation } from '@modelcontextprotocol/sdk/server/middleware/hostHeaderValidation.js'
+import { requireBearer } from './bearer.ts'
+import { DATABASE_FILE, ISSUER, MCP_URL, ORIGIN, PORT } from './config.ts'
+import { jsonErrors, methodNotAllowed, notFound, requireJsonBody } from './errors.ts'
+import { loadSigningKey } from './keys.ts'
+import { metadataRoutes, resourceMetadataUrl } from './metadata.ts'
+import { notesServer } from './notes.ts'
+import { authorizationServer } from './oauth/index.ts'
+import { checkOrigin } from './origin.ts'
+import { DEFAULT_SCOPE, SCOPES_SUPPORTED, requireScopes } from './scopes.ts'
+
+const { privateKey, kid, jwks } = await loadSigningKey()
+const oauth = authorizationServer({
+  issuer: ISSUER,
+  resource: MCP_URL,
+  scopes: SCOPES_SUPPORTED,
+  jwksUri: `${ISSUER}/.well-known/jwks.json`,
+  signingKey: { privateKey, kid },
+  databaseFile: DATABASE_FILE,
+})
+const challenge = { realm: 'mcp', resource_metadata: resourceMetadataUrl(MCP_URL) } // RFC 9728 §5.1
+const bearer = requireBearer({
+  issuer: ISSUER,
+  audience: MCP_URL,
+  keys: jwks,
+  isActive: oauth.isAccessTokenActive,
+  challenge: { ...challenge, scope: DEFAULT_SCOPE }, // MCP scope selection: what to ask for
+})
+const scopeGate = requireScopes(challenge)
+const allowedOrigins = [ORIGIN, `http://localhost:${PORT}`, ...(process.env.ALLOWED_ORIGINS?.split(',') ?? [])]
+
+const parseJson = express.json({ limit: '64kb' })
+
+const app = express()
+app.disable('x-powered-by')
+app.use(localhostHostValidation()) // DNS rebinding: refuse a Host that is not this machine
+app.use(checkOrigin(allowedOrigins))
+
+// RFC 7517 §5: the public keys that verify our tokens. Anyone may fetch them.
+app.get('/.well-known/jwks.json', (_req, res) => {
+  res.json(jwks)
+})
+
+app.use(metadataRoutes({ resource: MCP_URL, issuer: ISSUER, scopes: SCOPES_SUPPORTED }))
+app.use(oauth.router) // metadata, /authorize, /token, /register, /revoke, /introspect
+
+app.post('/mcp', bearer, parseJson, requireJsonBody, scopeGate, async (req, res) => {
+  // Stateless Streamable HTTP: a fresh server and transport for every request,
+  // so nothing from one request (or one caller) leaks into the next.
+  const mcp = notesServer(res.locals.caller) // the notes belong to the token's sub
+  const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true })
+  res.on('close', () => void mcp.close())
+  await mcp.connect(transport)
+  await transport.handleRequest(req, res, req.body)
+})
+app.all('/mcp', methodNotAllowed)
+app.use(notFound)
+app.use(jsonErrors)
+
+// Local servers bind to loopback only (MCP transports): nothing on the network can reach it.
+const server = app.listen(PORT, '127.0.0.1', () => console.log(`ready: ${MCP_URL}`))
+server.on('error', (error: NodeJS.ErrnoException) => {
+  console.error(error.code === 'EADDRINUSE' ? `port ${PORT} is in use: stop the other server, or run with PORT=${PORT + 1}` : error.message)
+  process.exit(1)
+})
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    server.close(() => {
+      oauth.close() // checkpoint SQLite before exiting
+      process.exit(0)
+    })
+    server.closeAllConnections()
+  })
+}
