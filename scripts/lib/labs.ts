@@ -12,6 +12,8 @@ export interface Lab {
   client?: string
   /** processes started before server.ts (e.g. lab 7's identity provider), each on its own free port */
   companions?: Companion[]
+  /** an attack battery run against another lab's server by `npm run step N -- --target M` (lab 8); no server.ts of its own */
+  attacks?: string
 }
 
 export interface Companion {
@@ -29,7 +31,13 @@ export const LABS: Lab[] = [
   { n: 3, dir: '03-metadata', title: 'Protected-resource metadata: discovery from a bare 401', devTokens: true },
   { n: 4, dir: '04-scopes', title: 'The scope gate: 403 insufficient_scope and step-up', devTokens: true },
   { n: 5, dir: '05-oauth', title: 'An OAuth 2.1 authorization server with PKCE, by hand', devTokens: false },
+  { n: 6, dir: '06-client', title: 'A real client walks the whole flow', devTokens: false, client: 'client/walk.ts' },
+  { n: 7, dir: '07-idp', title: 'A certified identity provider replaces the hand-built one', devTokens: false, companions: [{ name: 'idp', file: 'idp/server.ts', urlEnv: 'IDP_URL' }] },
+  { n: 8, dir: '08-attacks', title: 'Attack every lab: which defence stops what', devTokens: false, attacks: 'battery.ts' },
 ]
+
+/** The lab an attacks lab targets unless told otherwise (`npm run step 8 -- --target N`). */
+export const DEFAULT_TARGET = 5
 
 export class UnknownLabError extends Error {
   constructor(arg: string | undefined) {
@@ -55,5 +63,5 @@ export function previousLab(lab: Lab): Lab | undefined {
 }
 
 export function labExists(lab: Lab): boolean {
-  return existsSync(labPath(lab, 'server.ts'))
+  return existsSync(labPath(lab, lab.attacks ?? 'server.ts'))
 }

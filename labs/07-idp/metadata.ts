@@ -1,0 +1,33 @@
+// Discovery: how a client that knows only our URL finds out where to get a token.
+import { Router } from 'express'
+
+export interface MetadataOptions {
+  resource: string // the canonical MCP URL
+  issuer: string // lab 7: the identity provider's, which serves its own RFC 8414 metadata
+  scopes: string[]
+}
+
+/** RFC 9728 §3.1: the metadata URL inserts /.well-known/oauth-protected-resource before the resource's path. */
+export function resourceMetadataUrl(resource: string): string {
+  const url = new URL(resource)
+  return `${url.origin}/.well-known/oauth-protected-resource${url.pathname === '/' ? '' : url.pathname}`
+}
+
+export function metadataRoutes({ resource, issuer, scopes }: MetadataOptions): Router {
+  const router = Router()
+
+  // RFC 9728 §2: who we are, and which authorization servers issue tokens for us.
+  const protectedResource = {
+    resource, // §3.3: must equal the URL the client used, byte for byte
+    authorization_servers: [issuer],
+    scopes_supported: scopes,
+    bearer_methods_supported: ['header'], // OAuth 2.1 §5.2: no tokens in query strings or bodies
+    resource_name: 'Notes MCP server (workshop)',
+  }
+  // Served path-inserted (RFC 9728 §3.1) and at the root, the MCP client's fallback.
+  router.get([new URL(resourceMetadataUrl(resource)).pathname, '/.well-known/oauth-protected-resource'], (_req, res) => {
+    res.json(protectedResource)
+  })
+
+  return router
+}

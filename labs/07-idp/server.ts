@@ -1,0 +1,66 @@
+// Lab 7: lab 4's server, with its tokens issued by an identity provider in another process (idp/server.ts).
+import express from 'express'
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js'
+import { localhostHostValidation } from '@modelcontextprotocol/sdk/server/middleware/hostHeaderValidation.js'
+import { requireBearer } from './bearer.ts'
+import { AUDIENCE, CLAIM_NAMES, ISSUER, JWKS_COOLDOWN_SECONDS, JWKS_URI, MCP_URL, ORIGIN, PORT, TOKEN_TYP, TOKEN_VALIDATION } from './config.ts'
+import { providerMetadata } from './discovery.ts'
+import { jsonErrors, methodNotAllowed, notFound, requireJsonBody } from './errors.ts'
+import { introspector } from './introspection.ts'
+import { remoteKeys } from './keys.ts'
+import { metadataRoutes, resourceMetadataUrl } from './metadata.ts'
+import { notesServer } from './notes.ts'
+import { checkOrigin } from './origin.ts'
+import { DEFAULT_SCOPE, SCOPES_SUPPORTED, requireScopes } from './scopes.ts'
+
+const metadata = providerMetadata(ISSUER) // RFC 8414, fetched on first use
+const challenge = { realm: 'mcp', resource_metadata: resourceMetadataUrl(MCP_URL) } // RFC 9728 §5.1
+const bearer = requireBearer({
+  issuer: ISSUER,
+  audience: AUDIENCE,
+  keys: remoteKeys({ metadata, jwksUri: JWKS_URI, cooldownSeconds: JWKS_COOLDOWN_SECONDS }),
+  introspect: TOKEN_VALIDATION === 'introspection' ? introspector({ metadata, issuer: ISSUER, audience: AUDIENCE }) : undefined,
+  typ: TOKEN_TYP,
+  claimNames: CLAIM_NAMES,
+  challenge: { ...challenge, scope: DEFAULT_SCOPE }, // MCP scope selection: what to ask for
+})
+const scopeGate = requireScopes(challenge)
+const allowedOrigins = [ORIGIN, `http://localhost:${PORT}`, ...(process.env.ALLOWED_ORIGINS?.split(',') ?? [])]
+
+const parseJson = express.json({ limit: '64kb' })
+
+const app = express()
+app.disable('x-powered-by')
+app.use(localhostHostValidation()) // DNS rebinding: refuse a Host that is not this machine
+app.use(checkOrigin(allowedOrigins))
+
+app.use(metadataRoutes({ resource: MCP_URL, issuer: ISSUER, scopes: SCOPES_SUPPORTED }))
+
+app.post('/mcp', bearer, parseJson, requireJsonBody, scopeGate, async (req, res) => {
+  // Stateless Streamable HTTP: a fresh server and transport for every request,
+  // so nothing from one request (or one caller) leaks into the next.
+  const mcp = notesServer(res.locals.caller) // the notes belong to the token's sub
+  const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true })
+  res.on('close', () => void mcp.close())
+  await mcp.connect(transport)
+  await transport.handleRequest(req, res, req.body)
+})
+app.all('/mcp', methodNotAllowed)
+app.use(notFound)
+app.use(jsonErrors)
+
+// Local servers bind to loopback only (MCP transports): nothing on the network can reach it.
+const server = app.listen(PORT, '127.0.0.1', () => {
+  console.log(`tokens from ${ISSUER}, checked by ${TOKEN_VALIDATION === 'jwt' ? 'their signature (remote JWKS)' : 'introspection'}`)
+  console.log(`ready: ${MCP_URL}`)
+})
+server.on('error', (error: NodeJS.ErrnoException) => {
+  console.error(error.code === 'EADDRINUSE' ? `port ${PORT} is in use: stop the other server, or run with PORT=${PORT + 1}` : error.message)
+  process.exit(1)
+})
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    server.close(() => process.exit(0))
+    server.closeAllConnections()
+  })
+}

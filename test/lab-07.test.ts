@@ -1,0 +1,3 @@
+import { labSuite } from './lab-suite.ts'
+
+await labSuite(7)
