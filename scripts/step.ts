@@ -64,7 +64,7 @@ function runClient(lab: Lab, mcpUrl: string): Promise<number> {
 
 /** No terminal: serve with the lab's output going straight to ours until told to stop; or run its client once. */
 async function serve(lab: Lab, port: number): Promise<void> {
-  if (lab.client && options.server) process.exit(await runClient(lab, options.server))
+  if (lab.client && !lab.clientOnRequest && options.server) process.exit(await runClient(lab, options.server))
   let server: RunningLab
   try {
     server = await startLab(lab, { port, echo: true, companionPorts: { idp: port + 100 } })
@@ -77,7 +77,7 @@ async function serve(lab: Lab, port: number): Promise<void> {
   }
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stop(0))
   server.child.once('exit', (code) => process.exit(code ?? 1))
-  if (lab.client) await stop(await runClient(lab, server.mcpUrl))
+  if (lab.client && !lab.clientOnRequest) await stop(await runClient(lab, server.mcpUrl))
 }
 
 /** A terminal: start the lab, print the guide, then act on single keys until [q] or Ctrl-C. */
@@ -212,7 +212,7 @@ async function guide(lab: Lab, port: number): Promise<void> {
     if (key !== 'h' && !quitting) legend()
   })
   await showGuide()
-  if (lab.client) {
+  if (lab.client && !lab.clientOnRequest) {
     busy = true
     await actions.w()
     busy = false

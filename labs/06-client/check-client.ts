@@ -1,31 +1,7 @@
 // The client's checks: run the narrated walk against the server, as a learner does with
 // `npm run step 6`, and read what it printed. Each run gets its own data folder.
-import { spawn } from 'node:child_process'
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { type Check, assert } from '../../scripts/lib/checks.ts'
-
-interface Walk {
-  code: number
-  output: string
-}
-
-/** Runs client/walk.ts against the server; `dataDir` keeps its credentials between runs. */
-function walk(serverUrl: string, dataDir: string, args: string[] = []): Promise<Walk> {
-  const file = new URL('./client/walk.ts', import.meta.url).pathname
-  const child = spawn(process.execPath, ['--import', 'tsx', file, ...args, serverUrl], {
-    env: { ...process.env, DATA_DIR: dataDir, FORCE_COLOR: '0' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let output = ''
-  child.stdout.on('data', (chunk) => (output += chunk))
-  child.stderr.on('data', (chunk) => (output += chunk))
-  return new Promise((resolve) => child.once('exit', (code) => resolve({ code: code ?? 1, output })))
-}
-
-const legs = (output: string) => [...output.matchAll(/^\s*\d+\. (.+?)  /gm)].map((m) => m[1])
-const freshData = () => mkdtempSync(join(tmpdir(), 'lab6-walk-'))
+import { type Walk, freshClientData as freshData, walk } from '../../scripts/lib/walk.ts'
 
 function expectWalked(run: Walk): void {
   assert(run.code === 0, `the walk exited ${run.code}:\n${run.output.split('\n').slice(-6).join('\n')}`)
@@ -41,12 +17,13 @@ export const clientChecks: Check[] = [
     async run(t) {
       const run = await walk(t.mcpUrl, freshData())
       expectWalked(run)
-      const seen = legs(run.output)
+      const seen = run.legs
       for (const leg of ['The bare request', 'Protected-resource metadata', 'Authorization-server metadata', 'Registration', 'The authorization request', 'Login and consent', 'The code and its iss', 'Token exchange', 'Step-up', 'Refresh', 'Revocation']) {
         assert(seen.includes(leg), `no "${leg}" leg in the walk (legs: ${seen.join(', ')})`)
       }
       assert(run.output.includes('stepped up: the new token carries notes:admin'), 'carol did not step up to notes:admin')
       assert(/scope="notes:read notes:write notes:admin"/.test(run.output), 'the step-up did not ask for the union of scopes')
+      assert(run.output.includes('its access token is refused too'), 'the revoked grant\'s access token still works at this server')
     },
   },
   {
@@ -58,7 +35,7 @@ export const clientChecks: Check[] = [
       expectWalked(await walk(t.mcpUrl, data))
       const again = await walk(t.mcpUrl, data)
       expectWalked(again)
-      const seen = legs(again.output)
+      const seen = again.legs
       assert(!seen.includes('Registration'), 'the second walk registered again')
       assert(seen.indexOf('Refresh') !== -1 && seen.indexOf('Refresh') < seen.indexOf('Step-up'), 'the second walk did not start with a refresh')
       assert(seen.indexOf('Login and consent') > seen.indexOf('Step-up'), 'the second walk logged in before it needed to step up')

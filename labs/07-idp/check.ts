@@ -11,6 +11,7 @@ import { type Reply, mcpHeaders, rpc } from '../../scripts/lib/http.ts'
 import { Browser, type ServerMetadata, type Session, parseForm, pkce, refresh, registerClient, revoke, signIn } from '../../scripts/lib/idp-flow.ts'
 import { type RunningProcess, freePort, startProcess } from '../../scripts/lib/lab-process.ts'
 import { runIfMain } from '../../scripts/lib/run-checks.ts'
+import { freshClientData, walk } from '../../scripts/lib/walk.ts'
 
 const call = (name: string, args: Record<string, unknown> = {}) => rpc('tools/call', { name, arguments: args })
 const readNotes = call('read_notes')
@@ -491,6 +492,20 @@ export const checks: Check[] = [
       rpcResult(reply)
       expectEqual((await keys()).jwks_requests - fetched, 1, 'JWKS fetches by this server since the rotation')
       rpcResult(await t.mcp(readNotes, { token: oldToken })) // the old key is still published
+    },
+  },
+  {
+    id: 'lab6-client',
+    title: "lab 6's client, unchanged, walks the whole flow against the provider: step-up, refresh, revocation",
+    spec: 'MCP authorization §Authorization Flow Steps, RFC 8414 §3',
+    async run(t) {
+      const run = await walk(t.mcpUrl, freshClientData())
+      assert(run.code === 0, `the walk exited ${run.code}:\n${run.output.split('\n').slice(-6).join('\n')}`)
+      for (const leg of ['Registration', 'Token exchange', 'Step-up', 'Refresh', 'Revocation']) assert(run.legs.includes(leg), `no "${leg}" leg`)
+      assert(run.output.includes('stepped up: the new token carries notes:admin'), 'carol did not step up at the provider')
+      // Local JWT validation cannot see a revocation before the token expires: the client says so.
+      assert(run.output.includes('the revoked refresh token is refused'), 'the provider did not revoke the refresh token')
+      assert(/Tool result\n/.test(run.output), 'the walk did not end with a tool result')
     },
   },
 ]

@@ -76,7 +76,7 @@ export function keyLegend(lab: Lab): string {
     ['c', 'run the checks'],
     ...(previous ? ([['d', `diff with lab ${previous.n}`]] as [string, string][]) : []),
     ...(lab.devTokens ? ([['t', 'mint a token']] as [string, string][]) : []),
-    ...(lab.client ? ([['w', 'walk the flow again']] as [string, string][]) : []),
+    ...(lab.client ? ([['w', lab.clientOnRequest ? "walk the flow with lab 6's client" : 'walk the flow again']] as [string, string][]) : []),
     ['h', 'this guide'],
     ['q', 'quit'],
   ]

@@ -10,6 +10,8 @@ export interface Lab {
   devTokens: boolean
   /** a client program run against the lab's server by `npm run step` (lab 6's narrated walk) */
   client?: string
+  /** only on request: [w] in the guide offers the client, `npm run step` without a terminal just serves */
+  clientOnRequest?: boolean
   /** processes started before server.ts (e.g. lab 7's identity provider), each on its own free port */
   companions?: Companion[]
   /** an attack battery run against another lab's server by `npm run step N -- --target M` (lab 8); no server.ts of its own */
@@ -32,7 +34,7 @@ export const LABS: Lab[] = [
   { n: 4, dir: '04-scopes', title: 'The scope gate: 403 insufficient_scope and step-up', devTokens: true },
   { n: 5, dir: '05-oauth', title: 'An OAuth 2.1 authorization server with PKCE, by hand', devTokens: false },
   { n: 6, dir: '06-client', title: 'A real client walks the whole flow', devTokens: false, client: 'client/walk.ts' },
-  { n: 7, dir: '07-idp', title: 'A certified identity provider replaces the hand-built one', devTokens: false, companions: [{ name: 'idp', file: 'idp/server.ts', urlEnv: 'IDP_URL' }] },
+  { n: 7, dir: '07-idp', title: 'A certified identity provider replaces the hand-built one', devTokens: false, client: '../06-client/client/walk.ts', clientOnRequest: true, companions: [{ name: 'idp', file: 'idp/server.ts', urlEnv: 'IDP_URL' }] },
   { n: 8, dir: '08-attacks', title: 'Attack every lab: which defence stops what', devTokens: false, attacks: 'battery.ts' },
 ]
 

@@ -87,6 +87,26 @@ async function revoke(token: string, hint: 'refresh_token' | 'access_token'): Pr
   if (response.status !== 200) throw new LegFailed(`revocation answered ${response.status}`)
 }
 
+/** What revoking the stepped-up grant changed: at the authorization server, and at the resource server. */
+async function showRevoked(refreshToken: string, accessToken: string): Promise<void> {
+  const tokenEndpoint = provider.issuerMetadata()?.token_endpoint
+  const clientId = provider.clientInformation()?.client_id ?? ''
+  const refresh = await fetch(tokenEndpoint, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: clientId }).toString(),
+  })
+  if (refresh.ok) throw new LegFailed('the revoked refresh token still refreshes')
+  ok(`the revoked refresh token is refused: ${refresh.status} ${(await refresh.json().catch(() => ({}))).error ?? ''}`)
+  const probe = await fetch(serverUrl, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${accessToken}`, 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+  })
+  if (probe.status === 401) ok('its access token is refused too: this resource server asks the issuer on every request')
+  else warn(`its access token still works (HTTP ${probe.status}): this resource server checks JWTs locally, so it learns of a revocation only when the token expires`)
+}
+
 async function walk(): Promise<void> {
   console.log(chalk.bold(`MCP authorization, walked by a client that knows only ${chalk.cyan(serverUrl)}`))
   console.log(chalk.dim(`user: ${user.username}${values.browser ? ' (in your browser)' : ' (a scripted user agent fills the forms)'}`))
@@ -121,13 +141,7 @@ async function walk(): Promise<void> {
 
   if (elevated?.refresh_token && elevated.refresh_token !== everyday?.refresh_token) {
     await revoke(elevated.refresh_token, 'refresh_token')
-    const probe = await fetch(serverUrl, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${elevated.access_token}`, 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
-    })
-    if (probe.status !== 401) throw new LegFailed(`the revoked grant's access token still works (HTTP ${probe.status})`)
-    ok("the stepped-up grant is revoked: its access token now gets 401 invalid_token")
+    await showRevoked(elevated.refresh_token, elevated.access_token)
   }
 
   leg({ title: 'Calling tools', soft: false, spec: 'RFC 6750 §2.1, MCP authorization §Access Token Usage' })

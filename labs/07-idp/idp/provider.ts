@@ -41,7 +41,10 @@ export function createProvider(options: ProviderOptions): Provider {
 
     responseTypes: ['code'], // OAuth 2.1: the authorization code grant only, no implicit
     pkce: { required: () => true }, // OAuth 2.1 §4.1.1 / MCP: every client, S256 only (oidc-provider 9 knows no "plain")
-    scopes: ['openid', 'offline_access'], // the provider's own scopes; the notes scopes belong to the resource (below)
+    // The provider's own scopes, plus the resource's: clients register with `scope` metadata
+    // (RFC 7591 §2) naming the notes scopes, and oidc-provider checks it against this list.
+    // Which of them a token for the MCP server carries is still decided per resource (below).
+    scopes: ['openid', 'offline_access', ...options.resourceScopes],
     // Refresh tokens for every client registered for the refresh_token grant. oidc-provider's default follows
     // OpenID Connect (offline_access plus prompt=consent), which MCP clients do not send.
     issueRefreshToken: async (_ctx: unknown, client: Client) => client.grantTypeAllowed('refresh_token'),
@@ -90,9 +93,15 @@ export function createProvider(options: ProviderOptions): Provider {
 
     // Dynamic registration takes https redirect URIs, or http ones on loopback only (RFC 8252 §7.3, §8.3).
     // oidc-provider alone would accept any http URI for a "web" client.
+    // And a registration's `scope` is where a client starts, not a ceiling: MCP clients register with the
+    // challenge's scope and step up later (MCP authorization §Step-Up). Consent decides what a token carries.
     extraClientMetadata: {
-      properties: ['redirect_uris'],
-      validator(_ctx: unknown, _key: string, uris: unknown) {
+      properties: ['redirect_uris', 'scope'],
+      validator(_ctx: unknown, key: string, uris: unknown, metadata: Record<string, unknown>) {
+        if (key === 'scope') {
+          delete metadata.scope
+          return
+        }
         if (!Array.isArray(uris)) return // oidc-provider's own checks report it
         for (const uri of uris) {
           const url = URL.parse(String(uri))

@@ -1,0 +1,98 @@
+// What the attack battery (labs/08-attacks) and the robustness tests share: requests that may
+// carry any bytes and never throw, a seeded random generator, and a scan of logs for secrets.
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http'
+import { connect } from 'node:net'
+
+export interface RawReply {
+  /** the HTTP status, or 0 when no answer came (connection refused or reset, timeout) */
+  status: number
+  headers: IncomingHttpHeaders
+  text: string
+  /** why there was no answer */
+  error?: string
+}
+
+export interface RawRequest {
+  method?: string
+  /** an array value sends the header once per element (repeated headers) */
+  headers?: Record<string, string | string[]>
+  body?: Buffer | string
+  timeoutMs?: number
+}
+
+/** One request with node:http: bodies are bytes (invalid UTF-8 allowed), no redirects, never rejects. */
+export function rawRequest(url: string, options: RawRequest = {}): Promise<RawReply> {
+  return new Promise((resolve) => {
+    let outgoing: ReturnType<typeof httpRequest>
+    try {
+      outgoing = httpRequest(url, { method: options.method ?? 'GET', headers: options.headers, timeout: options.timeoutMs ?? 15_000 }, (res) => {
+        const chunks: Buffer[] = []
+        res.on('data', (chunk: Buffer) => chunks.push(chunk))
+        res.on('error', (error) => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8'), error: error.message }))
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }))
+      })
+    } catch (error) {
+      // node:http refuses to send some headers (control characters): nothing reached the server
+      return resolve({ status: -1, headers: {}, text: '', error: (error as Error).message })
+    }
+    outgoing.on('timeout', () => outgoing.destroy(new Error('timeout')))
+    outgoing.on('error', (error) => resolve({ status: 0, headers: {}, text: '', error: error.message }))
+    outgoing.end(options.body)
+  })
+}
+
+/** Bytes straight onto a TCP connection (for what node:http will not send); the status of the answer, 0 if none. */
+export function rawSocket(port: number, bytes: Buffer | string, timeoutMs = 10_000): Promise<RawReply> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1')
+    let received = ''
+    const done = (error?: string) => {
+      socket.destroy()
+      const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(received)?.[1] ?? 0)
+      resolve({ status, headers: {}, text: received, ...(status === 0 ? { error: error ?? 'no answer' } : {}) })
+    }
+    socket.setTimeout(timeoutMs, () => done('timeout'))
+    socket.on('data', (chunk) => {
+      received += chunk.toString('latin1')
+      if (/\r\n\r\n/.test(received)) done()
+    })
+    socket.on('error', (error) => done(error.message))
+    socket.on('end', () => done())
+    socket.write(bytes)
+  })
+}
+
+/** mulberry32: a small seeded generator, so a fuzz run can be repeated exactly. */
+export class Random {
+  private state: number
+  constructor(seed: number) {
+    this.state = seed >>> 0
+  }
+  next(): number {
+    let t = (this.state = (this.state + 0x6d2b79f5) >>> 0)
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+  int(below: number): number {
+    return Math.floor(this.next() * below)
+  }
+  pick<T>(items: readonly T[]): T {
+    return items[this.int(items.length)]
+  }
+  chance(p: number): boolean {
+    return this.next() < p
+  }
+  bytes(n: number): Buffer {
+    return Buffer.from(Array.from({ length: n }, () => this.int(256)))
+  }
+}
+
+/** A JWT (three base64url parts, the first two JSON objects): what must never appear in a log line. */
+export const JWT_IN_TEXT = /eyJ[\w-]+\.eyJ[\w-]+\.[\w-]*/
+
+/** The log lines that contain a JWT or any of `secrets` (refresh tokens, client secrets, codes…). */
+export function leakedLines(output: string, secrets: Iterable<string>): string[] {
+  const values = [...secrets].filter((s) => s.length >= 8)
+  return output.split(/\r?\n/).filter((line) => JWT_IN_TEXT.test(line) || values.some((secret) => line.includes(secret)))
+}
