@@ -24,10 +24,15 @@ export interface ProviderOptions {
   redirectUrl: string
   /** sends the user agent to the authorization URL; resolves with the callback URL */
   userAgent(authorizationUrl: URL): Promise<URL>
+  /** credentials someone registered for us by hand: MCP's first choice */
+  preRegistered?: { client_id: string; client_secret?: string }
+  /** the https URL of our client ID metadata document: MCP's second choice (the SDK uses it when the server supports it) */
+  clientMetadataUrl?: string
 }
 
 export class WorkshopClientProvider implements OAuthClientProvider {
   readonly redirectUrl: string
+  readonly clientMetadataUrl: string | undefined
   private issuer: string | undefined
   private discovery: OAuthDiscoveryState | undefined
   private verifier = ''
@@ -39,15 +44,18 @@ export class WorkshopClientProvider implements OAuthClientProvider {
 
   constructor(private options: ProviderOptions) {
     this.redirectUrl = options.redirectUrl
+    this.clientMetadataUrl = options.clientMetadataUrl
   }
 
-  get clientMetadata(): OAuthClientMetadata {
+  get clientMetadata(): OAuthClientMetadata & { application_type: string } {
     return {
       client_name: 'MCP workshop narrated client (lab 6)',
       redirect_uris: [this.redirectUrl],
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
       token_endpoint_auth_method: 'none', // a public client: it cannot keep a secret (OAuth 2.1 §2.1)
+      application_type: 'native', // a program on the user's machine, with a loopback redirect (OIDC Registration §2, RFC 8252)
+      ...(this.clientMetadataUrl ? { client_uri: this.clientMetadataUrl } : {}),
     }
   }
 
@@ -74,6 +82,7 @@ export class WorkshopClientProvider implements OAuthClientProvider {
   }
 
   clientInformation(): OAuthClientInformationMixed | undefined {
+    if (this.options.preRegistered) return this.options.preRegistered
     const client = this.record().client
     if (client && !this.announced) ok(`registered earlier with ${this.issuer}: client_id ${client.client_id}, kept in ${this.options.file}`)
     this.announced = true
@@ -122,14 +131,6 @@ export class WorkshopClientProvider implements OAuthClientProvider {
   /** RFC 8414 metadata as discovered, with fields the SDK's type does not name (revocation_endpoint…) */
   issuerMetadata(): Record<string, any> | undefined {
     return this.discovery?.authorizationServerMetadata
-  }
-
-  /** RFC 9728 §3.3 and RFC 8707: the resource we ask tokens for must be exactly the server's URL. */
-  async validateResourceURL(serverUrl: string | URL, resource?: string): Promise<URL | undefined> {
-    if (resource !== undefined && resource !== String(serverUrl)) {
-      throw new LegFailed(`the metadata's resource ${resource} is not the server ${serverUrl}`)
-    }
-    return new URL(String(serverUrl))
   }
 
   // --- the authorization request -------------------------------------------------------------
@@ -187,7 +188,7 @@ export class WorkshopClientProvider implements OAuthClientProvider {
       throw new LegFailed('no iss although the server advertises it (RFC 9207 §2.4)')
     }
     if (iss !== null && iss !== issuer) throw new LegFailed(`iss ${iss} is not ${issuer}: a mix-up, refusing the code (RFC 9207 §2.4)`)
-    ok(`iss ${iss} is the authorization server we asked`)
+    ok(iss === null ? 'no iss, and the server does not advertise it: nothing to check (RFC 9207 §2.4)' : `iss ${iss} is the authorization server we asked`)
     const error = params.get('error')
     if (error) throw new LegFailed(`the authorization server said ${error}: ${params.get('error_description') ?? ''}`)
     const code = params.get('code')

@@ -56,7 +56,7 @@ export function narratingFetch(hooks: TrafficHooks): FetchLike & { endpoints: Re
     const json = /json/.test(response.headers.get('content-type') ?? '') ? await response.clone().json().catch(() => undefined) : undefined
     if (json) for (const line of describeResponse(current, json)) say(chalk.dim(`  ${line}`))
 
-    if (response.ok && current === LEGS.resource) checkResourceMetadata(json, hooks.serverUrl)
+    if (response.ok && current === LEGS.resource) checkResourceMetadata(json, hooks.serverUrl, url)
     if (response.ok && current === LEGS.issuer) {
       checkIssuerMetadata(json, url)
       Object.assign(endpoints, json)
@@ -70,9 +70,18 @@ export function narratingFetch(hooks: TrafficHooks): FetchLike & { endpoints: Re
   return Object.assign(fetchFn, { endpoints })
 }
 
-/** RFC 9728 §3.3: the metadata must name exactly the resource we asked about. */
-function checkResourceMetadata(json: any, serverUrl: string): void {
-  if (json?.resource !== serverUrl) throw new LegFailed(`metadata names the resource ${json?.resource}, not ${serverUrl}: refusing it (RFC 9728 §3.3)`)
+/**
+ * RFC 9728 §3.3: the metadata must name the resource whose well-known URL we fetched: the MCP
+ * server's URL for the path-inserted (or header-given) URL, its origin for the root fallback.
+ * Anything else is someone else's metadata: refuse it.
+ */
+function checkResourceMetadata(json: any, serverUrl: string, fetchedFrom: URL): void {
+  const { origin } = new URL(serverUrl)
+  const fromRoot = fetchedFrom.pathname === '/.well-known/oauth-protected-resource'
+  const expected = fromRoot ? [serverUrl, origin, `${origin}/`] : [serverUrl]
+  if (!expected.includes(json?.resource)) {
+    throw new LegFailed(`metadata names the resource ${json?.resource}, not ${expected.join(' or ')}: refusing it (RFC 9728 §3.3)`)
+  }
 }
 
 /**

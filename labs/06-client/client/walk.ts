@@ -1,6 +1,9 @@
 // Lab 6: a narrated MCP client. It starts from nothing but the server's URL and walks the whole
 // MCP authorization flow with the SDK's client auth, printing each leg as it goes.
 //   tsx labs/06-client/client/walk.ts [--user carol] [--browser] http://127.0.0.1:9000/mcp
+// Registration, in the order MCP prefers: pre-registered (--client-id, --client-secret), a client ID
+// metadata document (--client-metadata-url, an https URL you host), else dynamic registration.
+// Run by the official conformance suite (MCP_CONFORMANCE_SCENARIO set), it walks the suite's server instead.
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -23,8 +26,14 @@ const { values, positionals } = parseArgs({
     user: { type: 'string', default: 'carol' },
     password: { type: 'string' },
     browser: { type: 'boolean', default: false },
+    'client-id': { type: 'string' },
+    'client-secret': { type: 'string' },
+    'client-metadata-url': { type: 'string' },
   },
 })
+// The conformance suite hands pre-registered credentials over in MCP_CONFORMANCE_CONTEXT.
+const context = JSON.parse(process.env.MCP_CONFORMANCE_CONTEXT ?? '{}') as { client_id?: string; client_secret?: string }
+const clientId = values['client-id'] ?? context.client_id
 const serverUrl = new URL(positionals.at(-1) ?? 'http://127.0.0.1:9000/mcp').href
 const user: DemoUser = { username: values.user, password: values.password ?? DEMO_PASSWORDS[values.user] ?? '' }
 // A loopback redirect URI (RFC 8252 §7.3). The scripted user agent only reads the redirect;
@@ -32,10 +41,14 @@ const user: DemoUser = { username: values.user, password: values.password ?? DEM
 const redirectUrl = process.env.REDIRECT_URI ?? 'http://127.0.0.1:8976/callback'
 const dataDir = process.env.DATA_DIR ?? fileURLToPath(new URL('../../../data', import.meta.url))
 
+// One file of credentials (one record per issuer); conformance scenarios run in parallel, one file each.
+const scenario = process.env.MCP_CONFORMANCE_SCENARIO?.replace(/\W+/g, '-')
 const provider = new WorkshopClientProvider({
-  file: join(dataDir, 'clients', '06-client.json'),
+  file: join(dataDir, 'clients', scenario ? `06-client.conformance-${scenario}.json` : '06-client.json'),
   username: user.username,
   redirectUrl,
+  preRegistered: clientId ? { client_id: clientId, client_secret: values['client-secret'] ?? context.client_secret } : undefined,
+  clientMetadataUrl: values['client-metadata-url'],
   userAgent: (url) => (values.browser ? openInBrowser(url, redirectUrl) : scriptedUserAgent(url, user, redirectUrl)),
 })
 const traffic = narratingFetch({ serverUrl, onInsufficientScope: (scope) => provider.beginStepUp(scope) })
@@ -60,19 +73,40 @@ async function connect(): Promise<Session> {
   }
 }
 
-/** Calls a tool; a step-up that sent the user away is finished and the call retried, at most twice. */
-async function callTool(session: Session, name: string, args: Record<string, unknown> = {}): Promise<string> {
+/** Runs a request; when the SDK had to send the user away (a 401 or a step-up), finish with the code and retry, at most twice. */
+async function authorized<T>(session: Session, request: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      const result = await session.client.callTool({ name, arguments: args })
-      const text = (result.content as { type: string; text?: string }[])[0]?.text ?? ''
-      if (result.isError) throw new LegFailed(`${name} failed: ${text}`)
-      return text
+      return await request()
     } catch (error) {
       if (!(error instanceof UnauthorizedError) || attempt > 2) throw error
       await session.transport.finishAuth(provider.takeAuthorizationCode())
     }
   }
+}
+
+async function callTool(session: Session, name: string, args: Record<string, unknown> = {}): Promise<string> {
+  const result = await authorized(session, () => session.client.callTool({ name, arguments: args }))
+  const text = (result.content as { type: string; text?: string }[])[0]?.text ?? ''
+  if (result.isError) throw new LegFailed(`${name} failed: ${text}`)
+  return text
+}
+
+/** The conformance suite's servers have their own tools: connect, list them, call each one. */
+async function conformanceWalk(): Promise<void> {
+  console.log(chalk.bold(`conformance scenario ${process.env.MCP_CONFORMANCE_SCENARIO} against ${serverUrl}`))
+  const session = await connect()
+  const { tools } = await authorized(session, () => session.client.listTools())
+  for (const tool of tools) {
+    try {
+      say(await callTool(session, tool.name))
+    } catch (error) {
+      if (!(error instanceof StreamableHTTPError && error.code === 403)) throw error
+      provider.endStepUp()
+      warn(`${tool.name}: still 403 after stepping up; retry limit reached`)
+    }
+  }
+  await session.client.close()
 }
 
 async function revoke(token: string, hint: 'refresh_token' | 'access_token'): Promise<void> {
@@ -152,7 +186,7 @@ async function walk(): Promise<void> {
 }
 
 try {
-  await walk()
+  await (process.env.MCP_CONFORMANCE_SCENARIO ? conformanceWalk() : walk())
 } catch (error) {
   const message = error instanceof Error ? error.message : String(error)
   console.error(chalk.red(`\n✘ the walk failed: ${message}`))
