@@ -76,6 +76,17 @@ if (process.env.DEV_ROTATION !== '0') {
   })
 }
 
+// RFC 6749 §3.3: an authorization request without scope is processed with a pre-defined default,
+// the resource's everyday scopes (as lab 5 does), instead of a consent with nothing to grant.
+app.get('/auth', (req, _res, next) => {
+  const url = new URL(req.url, ISSUER)
+  if (!url.searchParams.has('scope')) {
+    url.searchParams.set('scope', 'notes:read notes:write')
+    req.url = `${url.pathname}${url.search}`
+  }
+  next()
+})
+
 app.use((req, res) => handle(req, res)) // everything else is oidc-provider's: /auth, /token, /jwks, /reg, discovery…
 
 const failed: ErrorRequestHandler = (error, _req, res, _next) => {

