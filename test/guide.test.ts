@@ -85,6 +85,7 @@ function stepInTerminal(lab: string, port: number): Session {
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), TERM: 'xterm-256color' }
   delete env.FORCE_COLOR
   delete env.NO_COLOR
+  delete env.CI // a learner's terminal: supports-color turns colour off under CI=true
   const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd: ROOT, env, stdio: 'pipe' })
   const session = new Session(child)
   sessions.push(session)
