@@ -2,6 +2,7 @@
 // interactive guide (scripts/lib/guide.ts); without one (CI, pipes) only serve until SIGINT/SIGTERM.
 // A lab with a client (lab 6) runs it against the server: once without a terminal, exiting with
 // its status; again on [w] in the guide. Options: --server URL (use that server), --user, --browser.
+// An attacks lab (lab 8) starts the lab named by --target (default 5) and runs its battery against it.
 import { spawn } from 'node:child_process'
 import { parseArgs } from 'node:util'
 import { createInterface } from 'node:readline'
@@ -20,7 +21,7 @@ import {
   renderGuide,
 } from './lib/guide.ts'
 import { ensureDevKey } from './lib/keys.ts'
-import { type Lab, findLab, labExists, labPath, previousLab, UnknownLabError } from './lib/labs.ts'
+import { type Lab, DEFAULT_TARGET, findLab, labExists, labPath, previousLab, UnknownLabError } from './lib/labs.ts'
 import { type RunningLab, portIsFree, startLab } from './lib/lab-process.ts'
 import { ROOT } from './lib/paths.ts'
 import { checkLab } from './lib/run-checks.ts'
@@ -33,7 +34,7 @@ function fail(message: string, code: number): never {
 
 const { positionals, values: options } = parseArgs({
   allowPositionals: true,
-  options: { server: { type: 'string' }, user: { type: 'string' }, browser: { type: 'boolean' } },
+  options: { server: { type: 'string' }, user: { type: 'string' }, browser: { type: 'boolean' }, target: { type: 'string' }, verbose: { type: 'boolean' } },
 })
 
 let lab: Lab
@@ -44,6 +45,7 @@ try {
   fail(`${error.message}\nusage: npm run step N        e.g. npm run step 1`, 2)
 }
 if (!labExists(lab)) fail(`lab ${lab.n} (${lab.dir}) is not written yet: ${labPath(lab, 'server.ts')} is missing.`, 2)
+if (lab.attacks) await attack(lab)
 
 const port = Number(process.env.PORT ?? 9000)
 if (!Number.isInteger(port) || port < 1 || port > 65535) fail(`PORT must be a port number (1–65535), got "${process.env.PORT}"`, 2)
@@ -60,6 +62,41 @@ function runClient(lab: Lab, mcpUrl: string): Promise<number> {
   const args = [...(options.user ? ['--user', options.user] : []), ...(options.browser ? ['--browser'] : []), mcpUrl]
   const child = spawn(process.execPath, ['--import', 'tsx', labPath(lab, lab.client!), ...args], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] })
   return new Promise((resolve) => child.once('exit', (code) => resolve(code ?? 1)))
+}
+
+/**
+ * An attacks lab: start the target lab (companions included) on a free port (or PORT), run the
+ * battery against it with the output going straight to ours, stop it, and exit with the battery's
+ * status. The same with or without a terminal; --server URL attacks a server that is already running.
+ */
+async function attack(lab: Lab): Promise<never> {
+  let target: Lab
+  try {
+    target = findLab(options.target ?? String(DEFAULT_TARGET))
+  } catch (error) {
+    if (!(error instanceof UnknownLabError)) throw error
+    fail(`${error.message}\nusage: npm run step ${lab.n} -- --target N        e.g. npm run step ${lab.n} -- --target 3`, 2)
+  }
+  if (target.attacks || !labExists(target)) fail(`lab ${target.n} (${target.dir}) has no server to attack: choose a lab with a server.ts.`, 2)
+  const battery = (base: string) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', labPath(lab, lab.attacks!), '--target', String(target.n), ...(options.verbose ? ['--verbose'] : []), base], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] })
+    return new Promise<number>((resolve) => child.once('exit', (code) => resolve(code ?? 1)))
+  }
+  if (options.server) process.exit(await battery(options.server))
+  if (ensureDevKey()) console.log(chalk.dim('generated a dev key pair in keys/ (never commit it)'))
+  console.log(chalk.dim(`starting lab ${target.n} (${target.dir}) for lab ${lab.n}'s attacks…`))
+  let server: RunningLab
+  try {
+    server = await startLab(target, { port: process.env.PORT === undefined ? undefined : Number(process.env.PORT) })
+  } catch (error) {
+    fail(chalk.red((error as Error).message), 1)
+  }
+  const stop = async (code: number): Promise<never> => {
+    await server.stop()
+    process.exit(code)
+  }
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stop(130))
+  return stop(await battery(server.base))
 }
 
 /** No terminal: serve with the lab's output going straight to ours until told to stop; or run its client once. */

@@ -25,7 +25,9 @@ export function rawRequest(url: string, options: RawRequest = {}): Promise<RawRe
   return new Promise((resolve) => {
     let outgoing: ReturnType<typeof httpRequest>
     try {
-      outgoing = httpRequest(url, { method: options.method ?? 'GET', headers: options.headers, timeout: options.timeoutMs ?? 15_000 }, (res) => {
+      // A connection of its own (no keep-alive): a server that drops a connection after a bad request
+      // must not make the next, unrelated request fail.
+      outgoing = httpRequest(url, { method: options.method ?? 'GET', headers: options.headers, timeout: options.timeoutMs ?? 15_000, agent: false }, (res) => {
         const chunks: Buffer[] = []
         res.on('data', (chunk: Buffer) => chunks.push(chunk))
         res.on('error', (error) => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8'), error: error.message }))

@@ -4,7 +4,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { chalk } from 'zx'
 import { type Check, type CheckResult, runAndPrint } from './checks.ts'
 import { ensureDevKey } from './keys.ts'
-import { type Lab, findLab, labPath } from './labs.ts'
+import { type Lab, DEFAULT_TARGET, findLab, labPath } from './labs.ts'
 import { startLab } from './lab-process.ts'
 
 export async function loadChecks(lab: Lab): Promise<Check[]> {
@@ -18,7 +18,8 @@ export async function checkLab(checksOf: Lab, options: { base?: string; serverOf
   const checks = await loadChecks(checksOf)
   if (options.base) return runAndPrint(checks, options.base, print)
   ensureDevKey()
-  const server = await startLab(options.serverOf ?? checksOf)
+  // An attacks lab has no server of its own: its checks get the default target's (and start any other they need).
+  const server = await startLab(options.serverOf ?? (checksOf.attacks ? findLab(String(DEFAULT_TARGET)) : checksOf))
   try {
     print(chalk.dim(`lab ${server.lab.n} (${server.lab.dir}) on ${server.base}`))
     return await runAndPrint(checks, server.base, print)

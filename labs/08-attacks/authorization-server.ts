@@ -1,0 +1,215 @@
+// The attacker's handle on an authorization server, built from its RFC 8414 metadata alone, so the
+// same attacks run against lab 5's hand-written server and lab 7's oidc-provider: register clients,
+// walk the front channel as a browser does (cookies, redirects, forms), call the back channel.
+import { randomBytes } from 'node:crypto'
+import { Browser, parseForm } from '../../scripts/lib/idp-flow.ts'
+import { type Reply, send } from '../../scripts/lib/http.ts'
+import { type PkcePair, type RegisteredClient, CALLBACK, clientCredentials, pkcePair } from '../../scripts/lib/oauth-flow.ts'
+import { DEMO_USERS } from '../05-oauth/oauth/users.ts'
+
+/** A page the browser is on: the reply, and the URL it came from (forms' actions are relative to it). */
+export interface Page {
+  reply: Reply
+  url: string
+}
+
+/** An authorization in progress: what the client remembers, and the browser with its cookies. */
+export interface Attempt extends Page {
+  client: RegisteredClient
+  pkce: PkcePair
+  state: string
+  redirectUri: string
+  browser: Browser
+}
+
+export interface StartOptions {
+  client?: RegisteredClient
+  scope?: string
+  pkce?: PkcePair
+  redirectUri?: string
+  /** parameters to add or replace; undefined removes one */
+  params?: Record<string, string | undefined>
+}
+
+export interface Tokens {
+  access_token: string
+  refresh_token?: string
+  scope?: string
+  client: RegisteredClient
+}
+
+/** Where a redirect sends the browser (absolute), or undefined for a page. */
+export function locationOf(page: Page): URL | undefined {
+  const location = page.reply.headers.location
+  if (page.reply.status < 300 || page.reply.status >= 400 || typeof location !== 'string') return undefined
+  return URL.parse(location, page.url) ?? undefined
+}
+
+/** The page's first form: its absolute action and its hidden fields (CSRF tokens, request ids). */
+export function formOf(page: Page): { action: string; hidden: Record<string, string> } | undefined {
+  const form = parseForm(page.reply.text)
+  return form && { action: new URL(form.action || page.url, page.url).href, hidden: form.hidden }
+}
+
+export const passwordOf = (user: string): string => DEMO_USERS.find((u) => u.username === user)?.password ?? 'no such user'
+
+export class AuthorizationServer {
+  private clients = new Map<string, Promise<RegisteredClient>>()
+  /** every code, token and client secret this server handed out: none may ever appear in its log */
+  readonly secrets = new Set<string>(DEMO_USERS.map((u) => u.password))
+
+  /** `metadata`: the server's RFC 8414 document; `resource`: the MCP server tokens are asked for (RFC 8707). */
+  constructor(
+    readonly metadata: Record<string, any>,
+    readonly resource: string,
+  ) {}
+
+  get origin(): string {
+    return new URL(this.metadata.authorization_endpoint).origin
+  }
+
+  /** RFC 7591 registration, as sent. */
+  async register(body: Record<string, unknown>): Promise<Reply> {
+    return this.keep(await send({ url: this.metadata.registration_endpoint, body }))
+  }
+
+  /** Remembers the secrets in a reply (client_secret, access and refresh tokens). */
+  private keep(reply: Reply): Reply {
+    for (const name of ['client_secret', 'access_token', 'refresh_token', 'id_token']) {
+      if (typeof reply.json?.[name] === 'string') this.secrets.add(reply.json[name])
+    }
+    return reply
+  }
+
+  /** A client registered once per battery under `name`: public, loopback redirect, refresh allowed, unless `metadata` says otherwise. */
+  client(name: string, metadata: Record<string, unknown> = {}): Promise<RegisteredClient> {
+    let client = this.clients.get(name)
+    if (client === undefined) {
+      client = this.register({ client_name: name, redirect_uris: [CALLBACK], grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], token_endpoint_auth_method: 'none', ...metadata }).then((reply) => {
+        if (reply.status !== 201 || typeof reply.json?.client_id !== 'string') throw new Error(`registering "${name}" answered ${reply.status}: ${reply.text.slice(0, 200)}`)
+        return reply.json as RegisteredClient
+      })
+      this.clients.set(name, client)
+    }
+    return client
+  }
+
+  /** The authorization request URL an MCP client builds (OAuth 2.1 §4.1.1): PKCE, state, resource. */
+  authorizationUrl(options: StartOptions & { client: RegisteredClient; pkce: PkcePair; state: string; redirectUri: string }): string {
+    const url = new URL(this.metadata.authorization_endpoint)
+    const params: Record<string, string | undefined> = {
+      response_type: 'code',
+      client_id: options.client.client_id,
+      redirect_uri: options.redirectUri,
+      scope: options.scope,
+      state: options.state,
+      code_challenge: options.pkce.challenge,
+      code_challenge_method: 'S256',
+      resource: this.resource,
+      ...options.params,
+    }
+    for (const [name, value] of Object.entries(params)) if (value !== undefined) url.searchParams.set(name, value)
+    return url.href
+  }
+
+  /** Opens the authorization URL in a fresh browser: the sign-in page, an error page, or a redirect out. */
+  async start(options: StartOptions = {}): Promise<Attempt> {
+    const client = options.client ?? (await this.client('public'))
+    const pkce = options.pkce ?? pkcePair()
+    const state = randomBytes(8).toString('hex')
+    const redirectUri = options.redirectUri ?? client.redirect_uris[0]
+    const browser = new Browser()
+    const page = await this.open(browser, this.authorizationUrl({ ...options, client, pkce, state, redirectUri }))
+    return { ...page, client, pkce, state, redirectUri, browser }
+  }
+
+  /** GETs `url` and follows redirects while they stay on this server; stops at a page or a redirect away. */
+  async open(browser: Browser, url: string): Promise<Page> {
+    return this.follow(browser, { reply: await browser.request({ url }), url })
+  }
+
+  async follow(browser: Browser, page: Page): Promise<Page> {
+    for (let hops = 0; hops < 10; hops++) {
+      const next = locationOf(page)
+      if (next === undefined || next.origin !== this.origin) return page
+      page = { reply: await browser.request({ url: next.href }), url: next.href }
+    }
+    throw new Error('more than 10 redirects inside the authorization server')
+  }
+
+  /** Posts `page`'s form with `fields` added; `drop` leaves hidden fields out, `browser` posts from another one. */
+  async submit(attempt: Attempt, page: Page, fields: Record<string, string>, options: { drop?: (name: string) => boolean; browser?: Browser; action?: string } = {}): Promise<Page> {
+    const form = formOf(page)
+    if (form === undefined) throw new Error(`no form on the page (HTTP ${page.reply.status})`)
+    const hidden = Object.fromEntries(Object.entries(form.hidden).filter(([name]) => !options.drop?.(name)))
+    const browser = options.browser ?? attempt.browser
+    const url = options.action ?? form.action
+    return this.follow(browser, { reply: await browser.request({ url, method: 'POST', form: { ...hidden, ...fields } }), url })
+  }
+
+  /** Fills in the sign-in form: the next page is the consent page on success. */
+  signIn(attempt: Attempt, user: string, password = passwordOf(user)): Promise<Page> {
+    return this.submit(attempt, attempt, { username: user, password })
+  }
+
+  /** Presses Allow (or Deny) on the consent page: the browser is sent back to the client. */
+  decide(attempt: Attempt, consentPage: Page, decision: 'approve' | 'deny', extra: Record<string, string> = {}): Promise<Page> {
+    return this.submit(attempt, consentPage, { decision, ...extra })
+  }
+
+  /** Signs in as `user` and presses Allow; where the browser is sent, if anywhere. */
+  async approve(attempt: Attempt, user = 'alice'): Promise<{ page: Page; location?: URL }> {
+    if (attempt.reply.status !== 200 || formOf(attempt) === undefined) return { page: attempt }
+    const consentPage = await this.signIn(attempt, user)
+    if (consentPage.reply.status !== 200 || !/name="decision"/.test(consentPage.reply.text)) return { page: consentPage }
+    const page = await this.decide(attempt, consentPage, 'approve')
+    return { page, location: locationOf(page) }
+  }
+
+  /** The honest front channel: a code for the client, or an error saying where it stopped. */
+  async authorize(options: StartOptions & { user?: string } = {}): Promise<Attempt & { code: string }> {
+    const attempt = await this.start(options)
+    const { page, location } = await this.approve(attempt, options.user)
+    const code = location?.searchParams.get('code')
+    if (code) this.secrets.add(code)
+    if (!code) throw new Error(`no code: the authorization ended with HTTP ${page.reply.status} ${location?.href ?? page.reply.text.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').slice(0, 150)}`)
+    return { ...attempt, code }
+  }
+
+  /** POST to a back-channel endpoint, authenticated the way the client registered (RFC 6749 §2.3). */
+  private back(url: string, client: RegisteredClient | undefined, form: Record<string, string | undefined>): Promise<Reply> {
+    const credentials = client ? clientCredentials(client) : { headers: {}, form: {} }
+    const fields = Object.fromEntries(Object.entries({ ...form, ...credentials.form }).filter((e): e is [string, string] => e[1] !== undefined))
+    return send({ url, headers: credentials.headers, form: fields }).then((reply) => this.keep(reply))
+  }
+
+  exchange(options: { client: RegisteredClient; code: string; verifier?: string; redirectUri?: string; resource?: string }): Promise<Reply> {
+    return this.back(this.metadata.token_endpoint, options.client, {
+      grant_type: 'authorization_code',
+      code: options.code,
+      code_verifier: options.verifier,
+      redirect_uri: options.redirectUri,
+      resource: options.resource,
+    })
+  }
+
+  refresh(options: { client: RegisteredClient; refreshToken: string; scope?: string; resource?: string }): Promise<Reply> {
+    return this.back(this.metadata.token_endpoint, options.client, { grant_type: 'refresh_token', refresh_token: options.refreshToken, scope: options.scope, resource: options.resource })
+  }
+
+  revoke(options: { client: RegisteredClient; token: string }): Promise<Reply> {
+    return this.back(this.metadata.revocation_endpoint, options.client, { token: options.token })
+  }
+
+  introspect(options: { client?: RegisteredClient; token: string }): Promise<Reply> {
+    return this.back(this.metadata.introspection_endpoint, options.client, { token: options.token })
+  }
+
+  /** Code flow end to end as `user`: the tokens a real client would hold. */
+  async tokens(options: StartOptions & { user?: string } = {}): Promise<Tokens> {
+    const { code, client, pkce, redirectUri } = await this.authorize(options)
+    const reply = await this.exchange({ client, code, verifier: pkce.verifier, redirectUri, resource: this.resource })
+    if (reply.status !== 200 || typeof reply.json?.access_token !== 'string') throw new Error(`the token endpoint answered ${reply.status}: ${reply.text.slice(0, 200)}`)
+    return { ...reply.json, client }
+  }
+}
