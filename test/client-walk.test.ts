@@ -1,7 +1,8 @@
 // Lab 6 end to end: `npm run step 6` without a terminal walks once and exits 0; and the client's
-// stored registration and refresh token survive a restart of the authorization server.
+// stored registration and refresh token survive a restart of the authorization server; when the
+// server has forgotten them (a new database), the client registers and logs in again.
 import { spawn } from 'node:child_process'
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -58,6 +59,32 @@ describe('lab 6, end to end', () => {
       expect(legs(second.output)).not.toContain('Registration')
       expect(legs(second.output).indexOf('Refresh')).toBeLessThan(legs(second.output).indexOf('Step-up'))
       expect(second.output).toContain('refresh token rotated')
+    } finally {
+      await server.stop()
+    }
+  })
+
+  it('when the authorization server has forgotten it (a new database), the client registers and logs in again', async () => {
+    const lab = findLab('6')
+    const port = await freePort()
+    const dataDir = mkdtempSync(join(tmpdir(), 'walk-forgotten-'))
+    const walk = () => run([labPath(lab, 'client/walk.ts'), `http://127.0.0.1:${port}/mcp`], { DATA_DIR: dataDir })
+
+    let server = await startLab(lab, { port, env: { DATA_DIR: dataDir } })
+    const first = await walk()
+    await server.stop()
+    expect(first.code, first.output).toBe(0)
+    // The server's SQLite files go; the client's memory (data/clients/) stays.
+    for (const file of readdirSync(dataDir).filter((f) => f.includes('.sqlite'))) rmSync(join(dataDir, file))
+
+    server = await startLab(lab, { port, env: { DATA_DIR: dataDir } })
+    try {
+      const second = await walk()
+      expect(second.code, second.output).toBe(0)
+      expect(second.output).toMatch(/invalid_client/)
+      expect(second.output).toMatch(/refused our registration and tokens: forgetting them and starting over/)
+      expect(legs(second.output)).toEqual(expect.arrayContaining(['Refresh', 'Registration', 'Token exchange']))
+      expect(legs(second.output).indexOf('Refresh')).toBeLessThan(legs(second.output).indexOf('Registration'))
     } finally {
       await server.stop()
     }

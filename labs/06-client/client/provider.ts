@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type { OAuthClientProvider, OAuthDiscoveryState } from '@modelcontextprotocol/sdk/client/auth.js'
 import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js'
-import { LegFailed, leg, ok, say, showUrl } from './narrate.ts'
+import { LegFailed, leg, ok, say, showUrl, warn } from './narrate.ts'
 
 interface IssuerRecord {
   client?: OAuthClientInformationMixed
@@ -126,6 +126,28 @@ export class WorkshopClientProvider implements OAuthClientProvider {
 
   discoveryState(): OAuthDiscoveryState | undefined {
     return this.discovery
+  }
+
+  /** Our token was refused: the next auth() reads the resource's metadata again, and follows it to whichever issuer it names. */
+  forgetDiscovery(): void {
+    this.discovery = undefined
+  }
+
+  /**
+   * The authorization server refused what we hold (invalid_client: it forgot our registration;
+   * invalid_grant: the refresh token is dead). The SDK then asks us to forget it and tries once
+   * more: registering again, or sending the user to log in.
+   */
+  invalidateCredentials(scope: 'all' | 'client' | 'tokens' | 'verifier' | 'discovery'): void {
+    if (scope === 'all' || scope === 'discovery') this.forgetDiscovery()
+    if (scope === 'all' || scope === 'verifier') this.verifier = ''
+    if (!this.issuer || scope === 'verifier' || scope === 'discovery') return
+    const forget = scope === 'all' ? 'registration and tokens' : scope === 'client' ? 'registration' : 'tokens'
+    warn(`${this.issuer} refused our ${forget}: forgetting them and starting over`)
+    this.update({
+      ...(scope === 'all' || scope === 'client' ? { client: undefined } : {}),
+      ...(scope === 'all' || scope === 'tokens' ? { tokens: undefined } : {}),
+    })
   }
 
   /** RFC 8414 metadata as discovered, with fields the SDK's type does not name (revocation_endpoint…) */

@@ -9,6 +9,8 @@ export interface TrafficHooks {
   serverUrl: string
   /** a 403 insufficient_scope went by: the client must step up (MCP step-up) */
   onInsufficientScope(scope: string): void
+  /** a 401 answered a request that carried our token: what we discovered may be stale */
+  onTokenRefused(): void
 }
 
 const LEGS = {
@@ -64,6 +66,13 @@ export function narratingFetch(hooks: TrafficHooks): FetchLike & { endpoints: Re
     if (response.status === 403 && /error="insufficient_scope"/.test(challenge ?? '')) {
       const scope = /scope="([^"]*)"/.exec(challenge ?? '')?.[1] ?? ''
       hooks.onInsufficientScope(scope)
+    }
+    if (response.status === 401 && current === LEGS.call) {
+      // The resource may have moved to another authorization server: discover again from this
+      // challenge, so credentials of the old one are never sent to the new one (MCP authorization
+      // §Authorization Server Binding; they are filed per issuer, and the new issuer gets a new registration).
+      say(chalk.dim('  our token was refused: discovering again, in case the authorization server changed'))
+      hooks.onTokenRefused()
     }
     return response
   }

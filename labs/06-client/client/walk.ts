@@ -51,7 +51,11 @@ const provider = new WorkshopClientProvider({
   clientMetadataUrl: values['client-metadata-url'],
   userAgent: (url) => (values.browser ? openInBrowser(url, redirectUrl) : scriptedUserAgent(url, user, redirectUrl)),
 })
-const traffic = narratingFetch({ serverUrl, onInsufficientScope: (scope) => provider.beginStepUp(scope) })
+const traffic = narratingFetch({
+  serverUrl,
+  onInsufficientScope: (scope) => provider.beginStepUp(scope),
+  onTokenRefused: () => provider.forgetDiscovery(),
+})
 
 interface Session {
   client: Client
