@@ -1,7 +1,8 @@
 // Lab 8: the attack battery against every lab that has a server. What each lab declares in its
 // defences.ts must hold (no breach), must be real (each declared defence stops at least one attack),
 // and must be honest for labs 1–4 (what they do not declare, they do not have); labs 5 and 6 stop
-// everything; lab 7 stops everything but the one gap its README teaches (revoked JWTs live on).
+// everything; lab 7 stops everything but the one gap its README teaches (revoked JWTs live on), which
+// its introspection mode closes.
 import { spawnSync } from 'node:child_process'
 import { afterAll, describe, expect, it } from 'vitest'
 import { leakedLines } from '../scripts/lib/attack-kit.ts'
@@ -92,8 +93,8 @@ describe.concurrent('the battery against every lab', () => {
 })
 
 describe('the commands', () => {
-  const run = (args: string[]) => {
-    const result = spawnSync(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 100_000, env: { ...process.env, FORCE_COLOR: '0' } })
+  const run = (args: string[], env: Record<string, string> = {}) => {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 100_000, env: { ...process.env, FORCE_COLOR: '0', ...env } })
     return { status: result.status, out: `${result.stdout}${result.stderr}` }
   }
 
@@ -104,6 +105,19 @@ describe('the commands', () => {
       expect(out).toMatch(/Attacking lab 3 \(03-metadata\)/)
       expect(out).toMatch(/a notes:read token calls purge_notes .*GOT THROUGH/)
       expect(out).toMatch(/expected: lab 3 has no scope-gate yet \(lab 4 adds it\)/)
+      expect(out).toMatch(/no declared defence was breached/)
+      expect(status).toBe(0)
+    },
+    TIMEOUT,
+  )
+
+  it(
+    'lab 7 in introspection mode (opaque tokens, asked about on every call): nothing gets through, revoked tokens included',
+    () => {
+      const { status, out } = run(['scripts/step.ts', '8', '--target', '7'], { ACCESS_TOKEN_FORMAT: 'opaque', TOKEN_VALIDATION: 'introspection' })
+      expect(out).toMatch(/an access token used after the client revoked it .*live-token-check +blocked/)
+      expect(out).toMatch(/after a code replay, does the first access token still work\? .*live-token-check +blocked/)
+      expect(out).toMatch(/lab 7: \d+ attacks — \d+ blocked, 0 got through/)
       expect(out).toMatch(/no declared defence was breached/)
       expect(status).toBe(0)
     },
