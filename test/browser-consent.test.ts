@@ -13,8 +13,9 @@ import { type RunningLab, startLab } from '../scripts/lib/lab-process.ts'
 import { findLab } from '../scripts/lib/labs.ts'
 import { authorizationUrl, exchangeCode, pkcePair, registerClient } from '../scripts/lib/oauth-flow.ts'
 
-const CHROMIUM = ['/usr/lib/chromium/chromium', '/usr/bin/chromium'].find((path) => existsSync(path))
-const MISSING = 'no Chromium at /usr/lib/chromium/chromium or /usr/bin/chromium (install it with: sudo apt-get install chromium)'
+// CHROMIUM_PATH names any Chromium or Chrome (on macOS, e.g. /Applications/Google Chrome.app/Contents/MacOS/Google Chrome).
+const CHROMIUM = [process.env.CHROMIUM_PATH, '/usr/lib/chromium/chromium', '/usr/bin/chromium'].find((path) => path !== undefined && existsSync(path))
+const MISSING = `no Chromium at ${process.env.CHROMIUM_PATH ?? '/usr/lib/chromium/chromium or /usr/bin/chromium'} (install it with: sudo apt-get install chromium, or set CHROMIUM_PATH)`
 // On a learner's machine a missing browser skips this one test, saying why; in CI it must run.
 const skip = CHROMIUM === undefined && !process.env.CI
 if (skip) console.warn(`browser-consent.test.ts skipped: ${MISSING}`)
