@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CheckContext } from '../scripts/lib/checks.ts'
 import { type RunningLab, startLab } from '../scripts/lib/lab-process.ts'
 import { findLab } from '../scripts/lib/labs.ts'
-import { authorizationUrl, exchangeCode, pkcePair, registerClient } from '../scripts/lib/oauth-flow.ts'
+import { pkcePair } from '../scripts/lib/authorization-request.ts'
+import { authorizationUrl, exchangeCode, registerClient } from '../scripts/lib/oauth-flow.ts'
 
 // CHROMIUM_PATH names any Chromium or Chrome (on macOS, e.g. /Applications/Google Chrome.app/Contents/MacOS/Google Chrome).
 const CHROMIUM = [process.env.CHROMIUM_PATH, '/usr/lib/chromium/chromium', '/usr/bin/chromium'].find((path) => path !== undefined && existsSync(path))

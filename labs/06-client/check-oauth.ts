@@ -1,6 +1,7 @@
 // Lab 5's authorization-server checks: the whole flow done the way a browser and a client do it,
 // then every negative case of the checklist. check.ts runs them after the resource-server checks.
 import { decodeJwt, decodeProtectedHeader } from 'jose'
+import { pkcePair } from '../../scripts/lib/authorization-request.ts'
 import { type Check, type CheckContext, assert, expectChallenge, expectEqual, expectStatus, rpcResult } from '../../scripts/lib/checks.ts'
 import { rpc, type Reply, type Req } from '../../scripts/lib/http.ts'
 import {
@@ -14,7 +15,6 @@ import {
   introspectToken,
   obtainTokens,
   onlyForm,
-  pkcePair,
   readRedirect,
   refreshTokens,
   registerClient,

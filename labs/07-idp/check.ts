@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url'
 import { type JWK, SignJWT, base64url, exportJWK } from 'jose'
 import { type Check, type CheckContext, assert, expectChallenge, expectEqual, expectStatus, rpcResult } from '../../scripts/lib/checks.ts'
 import { type Reply, mcpHeaders, rpc } from '../../scripts/lib/http.ts'
-import { Browser, type ServerMetadata, type Session, parseForm, pkce, refresh, registerClient, revoke, signIn } from '../../scripts/lib/idp-flow.ts'
+import { authorizationRequestUrl, pkcePair } from '../../scripts/lib/authorization-request.ts'
+import { Browser, type ServerMetadata, type Session, parseForm, refresh, registerClient, revoke, signIn } from '../../scripts/lib/idp-flow.ts'
 import { type RunningProcess, freePort, startProcess } from '../../scripts/lib/lab-process.ts'
 import { runIfMain } from '../../scripts/lib/run-checks.ts'
 import { freshClientData, walk } from '../../scripts/lib/walk.ts'
@@ -51,13 +52,8 @@ const alice = (t: CheckContext, scope = 'notes:read notes:write') => signInAs(t,
 
 /** An authorization request as a client builds it (PKCE S256, state, resource), with parameters changed or removed. */
 function authorizationUrl(server: ServerMetadata, clientId: string, resource: string, change: Record<string, string | undefined> = {}): string {
-  const url = new URL(server.authorization_endpoint)
-  const params: Record<string, string | undefined> = {
-    response_type: 'code', client_id: clientId, redirect_uri: REDIRECT_URI, scope: 'notes:read', resource, state: 'xyz',
-    code_challenge: pkce().challenge, code_challenge_method: 'S256', ...change,
-  }
-  for (const [name, value] of Object.entries(params)) if (value !== undefined) url.searchParams.set(name, value)
-  return url.href
+  const request = { clientId, redirectUri: REDIRECT_URI, scope: 'notes:read', state: 'xyz', challenge: pkcePair().challenge, resource }
+  return authorizationRequestUrl(server.authorization_endpoint, request, change)
 }
 
 /** An authorization request the provider must refuse by redirecting back with `error` and its `iss` (RFC 9207 §2). */

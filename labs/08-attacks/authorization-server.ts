@@ -4,7 +4,8 @@
 import { randomBytes } from 'node:crypto'
 import { Browser, parseForm } from '../../scripts/lib/idp-flow.ts'
 import { type Reply, send } from '../../scripts/lib/http.ts'
-import { type PkcePair, type RegisteredClient, CALLBACK, clientCredentials, pkcePair } from '../../scripts/lib/oauth-flow.ts'
+import { type PkcePair, authorizationRequestUrl, pkcePair } from '../../scripts/lib/authorization-request.ts'
+import { type RegisteredClient, CALLBACK, clientCredentials } from '../../scripts/lib/oauth-flow.ts'
 import { DEMO_USERS } from '../05-oauth/oauth/users.ts'
 
 /** A page the browser is on: the reply, and the URL it came from (forms' actions are relative to it). */
@@ -96,20 +97,8 @@ export class AuthorizationServer {
 
   /** The authorization request URL an MCP client builds (OAuth 2.1 §4.1.1): PKCE, state, resource. */
   authorizationUrl(options: StartOptions & { client: RegisteredClient; pkce: PkcePair; state: string; redirectUri: string }): string {
-    const url = new URL(this.metadata.authorization_endpoint)
-    const params: Record<string, string | undefined> = {
-      response_type: 'code',
-      client_id: options.client.client_id,
-      redirect_uri: options.redirectUri,
-      scope: options.scope,
-      state: options.state,
-      code_challenge: options.pkce.challenge,
-      code_challenge_method: 'S256',
-      resource: this.resource,
-      ...options.params,
-    }
-    for (const [name, value] of Object.entries(params)) if (value !== undefined) url.searchParams.set(name, value)
-    return url.href
+    const { client, redirectUri, scope, state, pkce } = options
+    return authorizationRequestUrl(this.metadata.authorization_endpoint, { clientId: client.client_id, redirectUri, scope, state, challenge: pkce.challenge, resource: this.resource }, options.params)
   }
 
   /** Opens the authorization URL in a fresh browser: the sign-in page, an error page, or a redirect out. */

@@ -4,8 +4,9 @@
 //
 // As a command, it prints an access token for the README's "Try it by hand":
 //   npx tsx scripts/lib/idp-flow.ts http://127.0.0.1:9000/mcp alice wonderland "notes:read notes:write"
-import { createHash, randomBytes } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { authorizationRequestUrl, pkcePair } from './authorization-request.ts'
 import { type Reply, type Req, send as httpSend } from './http.ts'
 
 export type Send = (req: Req) => Promise<Reply>
@@ -106,12 +107,6 @@ export function parseForm(html: string): { action: string; hidden: Record<string
   return { action: attribute(form[1], 'action') ?? '', hidden }
 }
 
-/** RFC 7636 §4.1–4.2: a 43-character verifier and its S256 challenge. */
-export function pkce(): { verifier: string; challenge: string } {
-  const verifier = randomBytes(32).toString('base64url')
-  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') }
-}
-
 /** From nothing but the MCP URL: 401 → RFC 9728 metadata → RFC 8414 metadata, issuer checked (RFC 8414 §3.3). */
 export async function discover(mcpUrl: string, send: Send = httpSend): Promise<{ issuer: string; server: ServerMetadata; scopes: string[] }> {
   const bare = await send({ url: mcpUrl, headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' }, body: { jsonrpc: '2.0', id: 1, method: 'ping' } })
@@ -160,23 +155,12 @@ export interface Authorized {
 /** The front channel, as a browser does it: authorize → login form → consent form → back to the client. */
 export async function authorize(options: AuthorizeOptions): Promise<Authorized> {
   const browser = options.browser ?? new Browser()
-  const { verifier, challenge } = pkce()
+  const { verifier, challenge } = pkcePair()
   const state = randomBytes(16).toString('base64url')
-  const url = new URL(options.server.authorization_endpoint)
-  const params: Record<string, string | undefined> = {
-    response_type: 'code',
-    client_id: options.clientId,
-    redirect_uri: options.redirectUri,
-    scope: options.scope,
-    resource: options.resource, // RFC 8707 §2
-    state,
-    code_challenge: challenge,
-    code_challenge_method: 'S256',
-    ...options.params,
-  }
-  for (const [name, value] of Object.entries(params)) if (value !== undefined) url.searchParams.set(name, value)
+  const { clientId, redirectUri, scope, resource } = options
+  const url = authorizationRequestUrl(options.server.authorization_endpoint, { clientId, redirectUri, scope, state, challenge, resource }, options.params)
 
-  let step = await browser.navigate(url.href, options.redirectUri)
+  let step = await browser.navigate(url, options.redirectUri)
   let loginPage: Reply | undefined
   let consentPage: Reply | undefined
   for (let pages = 0; step.redirectedTo === undefined; pages++) {

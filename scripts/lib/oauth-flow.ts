@@ -2,25 +2,14 @@
 // register, open /authorize, fill in the sign-in form, approve on the consent page, read the
 // code from the redirect's Location (nothing needs to listen at the loopback redirect URI),
 // then redeem it at /token with the PKCE verifier. Checks and tests build on these steps.
-import { createHash, randomBytes } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { DEMO_USERS } from '../../labs/05-oauth/oauth/users.ts'
+import { type PkcePair, authorizationRequestUrl, pkcePair } from './authorization-request.ts'
 import { type CheckContext, assert, expectEqual, expectStatus } from './checks.ts'
 import type { Reply } from './http.ts'
 
 /** Where the checks' clients say they listen. Nothing does: the code is read from the Location header. */
 export const CALLBACK = 'http://127.0.0.1:8976/callback'
-
-// ---- PKCE (RFC 7636 §4.1, §4.2)
-
-export interface PkcePair {
-  verifier: string
-  challenge: string
-}
-
-/** A fresh verifier (32 random bytes → 43 base64url characters) and its S256 challenge. */
-export function pkcePair(verifier = randomBytes(32).toString('base64url')): PkcePair {
-  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') }
-}
 
 // ---- clients
 
@@ -175,19 +164,8 @@ export interface Attempt {
 
 /** The authorization request URL (OAuth 2.1 §4.1.1) with PKCE, state and resource, as an MCP client builds it. */
 export function authorizationUrl(t: CheckContext, options: Required<Pick<AuthorizeOptions, 'pkce' | 'state' | 'redirectUri'>> & AuthorizeOptions & { client: RegisteredClient }): string {
-  const params: Record<string, string | undefined> = {
-    response_type: 'code',
-    client_id: options.client.client_id,
-    redirect_uri: options.redirectUri,
-    scope: options.scope,
-    state: options.state,
-    code_challenge: options.pkce.challenge,
-    code_challenge_method: 'S256',
-    resource: t.mcpUrl, // RFC 8707, required by MCP
-    ...options.params,
-  }
-  const query = new URLSearchParams(Object.entries(params).filter((e): e is [string, string] => e[1] !== undefined))
-  return `/authorize?${query}`
+  const { client, redirectUri, scope, state, pkce } = options
+  return authorizationRequestUrl('/authorize', { clientId: client.client_id, redirectUri, scope, state, challenge: pkce.challenge, resource: t.mcpUrl }, options.params)
 }
 
 /** GET /authorize as a browser would. */

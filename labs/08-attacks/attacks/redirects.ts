@@ -4,7 +4,8 @@
 // or the URI at all, it must show an error page, not redirect: that would make it an open
 // redirector with a trustworthy-looking domain (OAuth 2.1 §4.1.2.1, §7.12.2).
 import { Browser } from '../../../scripts/lib/idp-flow.ts'
-import { type RegisteredClient, CALLBACK, pkcePair } from '../../../scripts/lib/oauth-flow.ts'
+import { pkcePair } from '../../../scripts/lib/authorization-request.ts'
+import { type RegisteredClient, CALLBACK } from '../../../scripts/lib/oauth-flow.ts'
 import { type AuthorizationServer, type Page, locationOf } from '../authorization-server.ts'
 import { type AttackContext, describe, onAuthorizationServer } from '../context.ts'
 import { type Attack, type Defence, type Outcome, blocked, gotThrough } from './types.ts'
