@@ -7,6 +7,8 @@
 import { gzipSync } from 'node:zlib'
 import { afterAll, describe, expect, it } from 'vitest'
 import { type RawReply, Random, leakedLines, rawRequest, rawSocket } from '../scripts/lib/attack-kit.ts'
+import { pkcePair } from '../scripts/lib/authorization-request.ts'
+import { Browser } from '../scripts/lib/idp-flow.ts'
 import { CALLBACK } from '../scripts/lib/oauth-flow.ts'
 import { findLab, labExists } from '../scripts/lib/labs.ts'
 import { type RunningLab, type RunningProcess, startLab } from '../scripts/lib/lab-process.ts'
@@ -260,20 +262,10 @@ async function prepare(base: string): Promise<{ known: Known; as: AuthorizationS
   const as = ctx.as!
   const tokens = await as.tokens({ user: 'alice', scope: 'notes:read notes:write' })
   const confidential = await as.client('fuzz confidential', { token_endpoint_auth_method: 'client_secret_basic' })
-  // Walk to a sign-in page by hand, keeping every cookie set on the way (node:http has no jar).
-  const cookies = new Map<string, string>()
-  let url = as.authorizationUrl({ client: tokens.client, pkce: { verifier: 'v'.repeat(43), challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM' }, state: 's', redirectUri: CALLBACK, scope: 'notes:read' })
-  let page!: RawReply
-  for (let hop = 0; hop < 5; hop++) {
-    page = await rawRequest(url, { headers: cookies.size ? { Cookie: [...cookies].map(([n, v]) => `${n}=${v}`).join('; ') } : {} })
-    for (const line of page.headers['set-cookie'] ?? []) {
-      const [pair] = line.split(';')
-      cookies.set(pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1))
-    }
-    if (typeof page.headers.location !== 'string') break
-    url = new URL(page.headers.location, url).href
-  }
-  const form = formOf({ reply: { ...page, json: undefined, challenge: undefined, curl: '' }, url })!
+  // A browser walks to a sign-in page; the fuzzer then posts garbage with its cookies.
+  const browser = new Browser()
+  const signInPage = await browser.navigate(as.authorizationUrl({ client: tokens.client, pkce: pkcePair(), state: 's', redirectUri: CALLBACK, scope: 'notes:read' }), CALLBACK)
+  const form = formOf(signInPage)!
   const consent = await as.signIn(await as.start({ scope: 'notes:read' }), 'alice')
   const known: Known = {
     base,
@@ -282,7 +274,7 @@ async function prepare(base: string): Promise<{ known: Known; as: AuthorizationS
     refreshToken: tokens.refresh_token!,
     publicClient: tokens.client.client_id,
     confidential: { id: confidential.client_id, secret: confidential.client_secret! },
-    login: { action: form.action, hidden: form.hidden, cookie: [...cookies].map(([n, v]) => `${n}=${v}`).join('; ') },
+    login: { action: form.action, hidden: form.hidden, cookie: browser.jar.header(form.action).Cookie ?? '' },
     consentAction: formOf(consent)!.action,
     secrets: new Set([...as.secrets, ...Object.values(form.hidden).filter((v) => v.length >= 16)]),
   }

@@ -276,7 +276,7 @@ export const oauthChecks: Check[] = [
       const consentPage = await signIn(t, attempt, 'alice')
       const form = onlyForm(consentPage)
       const { csrf_token: _, ...withoutToken } = form.fields
-      expectErrorPage(await t.send({ url: form.action, headers: attempt.jar.header(), form: { ...withoutToken, decision: 'approve' } }), 403)
+      expectErrorPage(await t.send({ url: form.action, headers: attempt.jar.header(t.url(form.action)), form: { ...withoutToken, decision: 'approve' } }), 403)
       expectErrorPage(await submitForm(t, attempt, form, { decision: 'approve', csrf_token: 'x'.repeat(43) }), 403)
       expectErrorPage(await t.send({ url: form.action, form: { ...form.fields, decision: 'approve' } }), 403) // no cookie: another browser
       // The refusals changed nothing: the genuine form still works.
@@ -290,7 +290,7 @@ export const oauthChecks: Check[] = [
     async run(t) {
       const attempt = await startAuthorization(t)
       const form = onlyForm(attempt.reply)
-      expectErrorPage(await t.send({ url: '/authorize/consent', headers: attempt.jar.header(), form: { request_id: form.fields.request_id, csrf_token: form.fields.csrf_token, decision: 'approve' } }))
+      expectErrorPage(await t.send({ url: '/authorize/consent', headers: attempt.jar.header(t.url('/authorize/consent')), form: { request_id: form.fields.request_id, csrf_token: form.fields.csrf_token, decision: 'approve' } }))
     },
   },
 

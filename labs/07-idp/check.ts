@@ -9,9 +9,10 @@ import { type JWK, SignJWT, base64url, exportJWK } from 'jose'
 import { type Check, type CheckContext, assert, expectChallenge, expectEqual, expectStatus, rpcResult } from '../../scripts/lib/checks.ts'
 import { type Reply, mcpHeaders, rpc } from '../../scripts/lib/http.ts'
 import { authorizationRequestUrl, pkcePair } from '../../scripts/lib/authorization-request.ts'
-import { Browser, type ServerMetadata, type Session, parseForm, refresh, registerClient, revoke, signIn } from '../../scripts/lib/idp-flow.ts'
+import { Browser, type ServerMetadata, type Session, refresh, registerClient, revoke, signIn } from '../../scripts/lib/idp-flow.ts'
 import { type RunningProcess, freePort, startProcess } from '../../scripts/lib/lab-process.ts'
 import { runIfMain } from '../../scripts/lib/run-checks.ts'
+import { firstForm } from '../../scripts/lib/user-agent.ts'
 import { freshClientData, walk } from '../../scripts/lib/walk.ts'
 
 const call = (name: string, args: Record<string, unknown> = {}) => rpc('tools/call', { name, arguments: args })
@@ -194,7 +195,7 @@ export const checks: Check[] = [
       expectStatus(login.reply, 200)
       expectEqual(login.reply.headers['x-frame-options'], 'DENY', 'X-Frame-Options')
       assert(/frame-ancestors 'none'/.test(String(login.reply.headers['content-security-policy'])), 'no CSP frame-ancestors \'none\'')
-      const loginForm = parseForm(login.reply.text)!
+      const loginForm = firstForm(login.reply.text)!
       const loginAction = new URL(loginForm.action, login.url).href
       expectStatus(await browser.request({ url: loginAction, form: { username: 'alice', password: 'wonderland' } }), 403) // no CSRF token
       expectStatus(await browser.request({ url: loginAction, form: { ...loginForm.hidden, username: 'alice', password: 'guess' } }), 401)
@@ -203,7 +204,7 @@ export const checks: Check[] = [
       expectStatus(consent.reply, 200)
       assert(consent.reply.text.includes('Pages check client') && consent.reply.text.includes('127.0.0.1:9'), 'the consent page does not name the client and the redirect host')
       assert(/class="refused"><code>notes:admin/.test(consent.reply.text), 'the consent page does not show notes:admin as beyond alice\'s reach')
-      const consentAction = new URL(parseForm(consent.reply.text)!.action, consent.url).href
+      const consentAction = new URL(firstForm(consent.reply.text)!.action, consent.url).href
       expectStatus(await browser.request({ url: consentAction, form: { csrf: 'forged', decision: 'approve' } }), 403)
     },
   },

@@ -2,10 +2,11 @@
 // same attacks run against lab 5's hand-written server and lab 7's oidc-provider: register clients,
 // walk the front channel as a browser does (cookies, redirects, forms), call the back channel.
 import { randomBytes } from 'node:crypto'
-import { Browser, parseForm } from '../../scripts/lib/idp-flow.ts'
+import { Browser } from '../../scripts/lib/idp-flow.ts'
 import { type Reply, send } from '../../scripts/lib/http.ts'
 import { type PkcePair, authorizationRequestUrl, pkcePair } from '../../scripts/lib/authorization-request.ts'
 import { type RegisteredClient, CALLBACK, clientCredentials } from '../../scripts/lib/oauth-flow.ts'
+import { firstForm } from '../../scripts/lib/user-agent.ts'
 import { DEMO_USERS } from '../05-oauth/oauth/users.ts'
 
 /** A page the browser is on: the reply, and the URL it came from (forms' actions are relative to it). */
@@ -48,7 +49,7 @@ export function locationOf(page: Page): URL | undefined {
 
 /** The page's first form: its absolute action and its hidden fields (CSRF tokens, request ids). */
 export function formOf(page: Page): { action: string; hidden: Record<string, string> } | undefined {
-  const form = parseForm(page.reply.text)
+  const form = firstForm(page.reply.text)
   return form && { action: new URL(form.action || page.url, page.url).href, hidden: form.hidden }
 }
 

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { authorizationRequestUrl, pkcePair } from './authorization-request.ts'
 import { type Reply, type Req, send as httpSend } from './http.ts'
+import { CookieJar, firstForm } from './user-agent.ts'
 
 export type Send = (req: Req) => Promise<Reply>
 
@@ -30,40 +31,18 @@ function check(condition: unknown, message: string): asserts condition {
   if (!condition) throw new FlowError(message)
 }
 
-interface Cookie {
-  name: string
-  value: string
-  origin: string
-  path: string
-}
-
-/** A user agent reduced to what OAuth pages need: cookies (RFC 6265, simplified), redirects, forms. */
+/** A user agent reduced to what OAuth pages need: cookies, redirects, forms. */
 export class Browser {
-  private cookies: Cookie[] = []
+  /** what it keeps: the cookies of every server it has been to */
+  readonly jar = new CookieJar()
 
   constructor(private readonly send: Send = httpSend) {}
 
   /** One request, with this browser's cookies; the cookies it sets are kept. Redirects are not followed. */
   async request(req: Req): Promise<Reply> {
-    const url = new URL(req.url)
-    const jar = this.cookies.filter((c) => c.origin === url.origin && (url.pathname === c.path || url.pathname.startsWith(c.path.endsWith('/') ? c.path : `${c.path}/`)))
-    const headers = { ...req.headers, ...(jar.length > 0 ? { Cookie: jar.map((c) => `${c.name}=${c.value}`).join('; ') } : {}) }
-    const reply = await this.send({ ...req, headers })
-    for (const line of [reply.headers['set-cookie'] ?? []].flat()) this.store(url, line)
+    const reply = await this.send({ ...req, headers: { ...req.headers, ...this.jar.header(req.url) } })
+    this.jar.take(req.url, reply)
     return reply
-  }
-
-  private store(url: URL, line: string): void {
-    const [pair, ...attributes] = line.split(';').map((part) => part.trim())
-    const at = pair.indexOf('=')
-    if (at <= 0) return
-    const name = pair.slice(0, at)
-    const value = pair.slice(at + 1)
-    const attr = (key: string) => attributes.find((a) => a.toLowerCase().startsWith(`${key}=`))?.slice(key.length + 1)
-    const path = attr('path') ?? '/'
-    const expired = attr('max-age') === '0' || (attr('expires') !== undefined && Date.parse(attr('expires')!) <= Date.now())
-    this.cookies = this.cookies.filter((c) => !(c.name === name && c.origin === url.origin && c.path === path))
-    if (!expired) this.cookies.push({ name, value, origin: url.origin, path })
   }
 
   /** GETs `url` and follows redirects until one leaves for `stopAt` (the client's redirect URI), or a page is shown. */
@@ -82,7 +61,7 @@ export class Browser {
 
   /** Submits the page's first form: its hidden fields, then `fields` (e.g. username, or decision=approve). */
   async submit(page: { reply: Reply; url: string }, fields: Record<string, string>, stopAt: string) {
-    const form = parseForm(page.reply.text)
+    const form = firstForm(page.reply.text)
     check(form !== undefined, `no form on ${page.url} (HTTP ${page.reply.status})`)
     const action = new URL(form.action || page.url, page.url).href
     const reply = await this.request({ url: action, method: 'POST', form: { ...form.hidden, ...fields } })
@@ -93,18 +72,6 @@ export class Browser {
     }
     return { reply, url: action }
   }
-}
-
-/** The first <form>: its action and hidden inputs. Enough for pages we wrote or a provider's plain forms. */
-export function parseForm(html: string): { action: string; hidden: Record<string, string> } | undefined {
-  const form = /<form\b([^>]*)>([\s\S]*?)<\/form>/i.exec(html)
-  if (!form) return undefined
-  const attribute = (tag: string, name: string) => new RegExp(`\\b${name}="([^"]*)"`, 'i').exec(tag)?.[1]?.replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>')
-  const hidden: Record<string, string> = {}
-  for (const [input] of form[2].matchAll(/<input\b[^>]*>/gi)) {
-    if (attribute(input, 'type')?.toLowerCase() === 'hidden') hidden[attribute(input, 'name') ?? ''] = attribute(input, 'value') ?? ''
-  }
-  return { action: attribute(form[1], 'action') ?? '', hidden }
 }
 
 /** From nothing but the MCP URL: 401 → RFC 9728 metadata → RFC 8414 metadata, issuer checked (RFC 8414 §3.3). */

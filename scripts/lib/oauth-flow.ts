@@ -7,6 +7,7 @@ import { DEMO_USERS } from '../../labs/05-oauth/oauth/users.ts'
 import { type PkcePair, authorizationRequestUrl, pkcePair } from './authorization-request.ts'
 import { type CheckContext, assert, expectEqual, expectStatus } from './checks.ts'
 import type { Reply } from './http.ts'
+import { CookieJar, type HtmlForm, parseForms } from './user-agent.ts'
 
 /** Where the checks' clients say they listen. Nothing does: the code is read from the Location header. */
 export const CALLBACK = 'http://127.0.0.1:8976/callback'
@@ -77,60 +78,7 @@ export function clientCredentials(client: RegisteredClient): { headers: Record<s
   }
 }
 
-// ---- what a browser keeps and reads
-
-/** Cookies of one server, as a browser keeps them (path and expiry beyond Max-Age=0 are ignored). */
-export class CookieJar {
-  private cookies = new Map<string, string>()
-
-  take(reply: Reply): void {
-    for (const line of reply.headers['set-cookie'] ?? []) {
-      const [pair, ...attributes] = line.split(';')
-      const at = pair.indexOf('=')
-      const name = pair.slice(0, at).trim()
-      if (attributes.some((a) => /^\s*max-age=0\s*$/i.test(a))) this.cookies.delete(name)
-      else this.cookies.set(name, pair.slice(at + 1).trim())
-    }
-  }
-
-  header(): Record<string, string> {
-    if (this.cookies.size === 0) return {}
-    return { Cookie: [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ') }
-  }
-}
-
-export interface HtmlForm {
-  action: string
-  method: string
-  /** inputs by name, with their value ('' when the input has none, e.g. username) */
-  fields: Record<string, string>
-  /** submit buttons' name=value pairs, e.g. decision=approve */
-  buttons: { name: string; value: string }[]
-}
-
-const unescapeHtml = (s: string) =>
-  s.replace(/&#(\d+);/g, (_, n) => String.fromCharCode(Number(n))).replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&')
-
-function attribute(tag: string, name: string): string | undefined {
-  const match = new RegExp(`\\s${name}="([^"]*)"`, 'i').exec(tag)
-  return match ? unescapeHtml(match[1]) : undefined
-}
-
-/** The forms of a page: plain HTML, as this workshop's pages are written. */
-export function parseForms(html: string): HtmlForm[] {
-  return [...html.matchAll(/<form\b([^>]*)>([\s\S]*?)<\/form>/gi)].map(([, formTag, inner]) => {
-    const fields: Record<string, string> = {}
-    for (const [input] of inner.matchAll(/<input\b[^>]*>/gi)) {
-      const name = attribute(input, 'name')
-      if (name !== undefined) fields[name] = attribute(input, 'value') ?? ''
-    }
-    const buttons = [...inner.matchAll(/<button\b[^>]*>/gi)].flatMap(([button]) => {
-      const name = attribute(button, 'name')
-      return name === undefined ? [] : [{ name, value: attribute(button, 'value') ?? '' }]
-    })
-    return { action: attribute(formTag, 'action') ?? '', method: (attribute(formTag, 'method') ?? 'get').toLowerCase(), fields, buttons }
-  })
-}
+// ---- what a browser reads
 
 /** The one form of a page, failing with the page's text when there is none. */
 export function onlyForm(reply: Reply): HtmlForm {
@@ -178,16 +126,18 @@ export async function startAuthorization(t: CheckContext, options: AuthorizeOpti
     redirectUri: options.redirectUri ?? client.redirect_uris[0],
     jar: new CookieJar(),
   }
-  const reply = await t.send({ url: authorizationUrl(t, { ...options, ...attempt }) })
-  attempt.jar.take(reply)
+  const url = t.url(authorizationUrl(t, { ...options, ...attempt }))
+  const reply = await t.send({ url })
+  attempt.jar.take(url, reply)
   return { ...attempt, reply }
 }
 
 /** Submits a page's form with some fields filled in, carrying the browser's cookies. */
 export async function submitForm(t: CheckContext, attempt: Attempt, form: HtmlForm, values: Record<string, string>): Promise<Reply> {
   assert(form.method === 'post', `the form's method is ${form.method}, not post`)
-  const reply = await t.send({ url: form.action, headers: attempt.jar.header(), form: { ...form.fields, ...values } })
-  attempt.jar.take(reply)
+  const url = t.url(form.action)
+  const reply = await t.send({ url, headers: attempt.jar.header(url), form: { ...form.fields, ...values } })
+  attempt.jar.take(url, reply)
   return reply
 }
 
