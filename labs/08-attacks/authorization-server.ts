@@ -6,7 +6,7 @@ import { Browser } from '../../scripts/lib/idp-flow.ts'
 import { type Reply, send } from '../../scripts/lib/http.ts'
 import { type PkcePair, authorizationRequestUrl, pkcePair } from '../../scripts/lib/authorization-request.ts'
 import { type RegisteredClient, CALLBACK, clientCredentials } from '../../scripts/lib/oauth-flow.ts'
-import { firstForm } from '../../scripts/lib/user-agent.ts'
+import { firstForm, pageText } from '../../scripts/lib/user-agent.ts'
 import { DEMO_USERS } from '../05-oauth/oauth/users.ts'
 
 /** A page the browser is on: the reply, and the URL it came from (forms' actions are relative to it). */
@@ -162,7 +162,7 @@ export class AuthorizationServer {
     const { page, location } = await this.approve(attempt, options.user)
     const code = location?.searchParams.get('code')
     if (code) this.secrets.add(code)
-    if (!code) throw new Error(`no code: the authorization ended with HTTP ${page.reply.status} ${location?.href ?? page.reply.text.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').slice(0, 150)}`)
+    if (!code) throw new Error(`no code: the authorization ended with HTTP ${page.reply.status} ${location?.href ?? pageText(page.reply.text, 150)}`)
     return { ...attempt, code }
   }
 

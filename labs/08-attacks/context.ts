@@ -13,6 +13,7 @@ import { type Reply, type Req, rpc } from '../../scripts/lib/http.ts'
 import { readDevKey } from '../../scripts/lib/keys.ts'
 import { ROOT } from '../../scripts/lib/paths.ts'
 import { type MintOptions, mintAccessToken } from '../../scripts/lib/tokens.ts'
+import { pageText } from '../../scripts/lib/user-agent.ts'
 import { type Outcome, blocked, gotThrough, notApplicable } from './attacks/types.ts'
 import { AuthorizationServer } from './authorization-server.ts'
 
@@ -122,9 +123,7 @@ export function describe(reply: Pick<Reply, 'status' | 'headers' | 'text'> & { j
   } else if (typeof json?.error?.message === 'string') {
     detail = json.error.message
   } else if (/^text\/html/.test(String(reply.headers['content-type']))) {
-    // the page's words after its heading, tags stripped
-    const body = reply.text.slice(reply.text.indexOf('</h1>') + 5).replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim()
-    detail = `page: ${body.replace(/&#(\d+);/g, (_, code) => String.fromCharCode(Number(code))).replace(/&quot;/g, '"').replace(/&amp;/g, '&')}`
+    detail = `page: ${pageText(reply.text.slice(reply.text.indexOf('</h1>') + 5))}` // the words after its heading
   }
   const text = `${reply.status}${detail ? ` ${detail}` : ''}`
   return text.length > 100 ? `${text.slice(0, 99)}…` : text

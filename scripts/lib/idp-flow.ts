@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { authorizationRequestUrl, pkcePair } from './authorization-request.ts'
 import { type Reply, type Req, send as httpSend } from './http.ts'
-import { CookieJar, firstForm } from './user-agent.ts'
+import { CookieJar, firstForm, pageText } from './user-agent.ts'
 
 export type Send = (req: Req) => Promise<Reply>
 
@@ -41,7 +41,7 @@ export class Browser {
   /** One request, with this browser's cookies; the cookies it sets are kept. Redirects are not followed. */
   async request(req: Req): Promise<Reply> {
     const reply = await this.send({ ...req, headers: { ...req.headers, ...this.jar.header(req.url) } })
-    this.jar.take(req.url, reply)
+    this.jar.take(req.url, reply.headers['set-cookie'])
     return reply
   }
 
@@ -131,7 +131,7 @@ export async function authorize(options: AuthorizeOptions): Promise<Authorized> 
   let loginPage: Reply | undefined
   let consentPage: Reply | undefined
   for (let pages = 0; step.redirectedTo === undefined; pages++) {
-    check(pages < 4 && step.reply.status === 200, `the provider showed HTTP ${step.reply.status} at ${step.url}: ${step.reply.text.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').slice(0, 200)}`)
+    check(pages < 4 && step.reply.status === 200, `the provider showed HTTP ${step.reply.status} at ${step.url}: ${pageText(step.reply.text)}`)
     if (/name="password"/.test(step.reply.text)) {
       loginPage = step.reply
       step = await browser.submit(step, { username: options.username, password: options.password }, options.redirectUri)

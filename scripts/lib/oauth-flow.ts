@@ -7,7 +7,7 @@ import { DEMO_USERS } from '../../labs/05-oauth/oauth/users.ts'
 import { type PkcePair, authorizationRequestUrl, pkcePair } from './authorization-request.ts'
 import { type CheckContext, assert, expectEqual, expectStatus } from './checks.ts'
 import type { Reply } from './http.ts'
-import { CookieJar, type HtmlForm, parseForms } from './user-agent.ts'
+import { CookieJar, type HtmlForm, pageText, parseForms } from './user-agent.ts'
 
 /** Where the checks' clients say they listen. Nothing does: the code is read from the Location header. */
 export const CALLBACK = 'http://127.0.0.1:8976/callback'
@@ -83,7 +83,7 @@ export function clientCredentials(client: RegisteredClient): { headers: Record<s
 /** The one form of a page, failing with the page's text when there is none. */
 export function onlyForm(reply: Reply): HtmlForm {
   const forms = parseForms(reply.text)
-  assert(forms.length === 1, `expected one form on the page, found ${forms.length}: ${reply.text.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').slice(0, 200)}`)
+  assert(forms.length === 1, `expected one form on the page, found ${forms.length}: ${pageText(reply.text)}`)
   return forms[0]
 }
 
@@ -128,7 +128,7 @@ export async function startAuthorization(t: CheckContext, options: AuthorizeOpti
   }
   const url = t.url(authorizationUrl(t, { ...options, ...attempt }))
   const reply = await t.send({ url })
-  attempt.jar.take(url, reply)
+  attempt.jar.take(url, reply.headers['set-cookie'])
   return { ...attempt, reply }
 }
 
@@ -137,7 +137,7 @@ export async function submitForm(t: CheckContext, attempt: Attempt, form: HtmlFo
   assert(form.method === 'post', `the form's method is ${form.method}, not post`)
   const url = t.url(form.action)
   const reply = await t.send({ url, headers: attempt.jar.header(url), form: { ...form.fields, ...values } })
-  attempt.jar.take(url, reply)
+  attempt.jar.take(url, reply.headers['set-cookie'])
   return reply
 }
 

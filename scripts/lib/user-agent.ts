@@ -1,6 +1,5 @@
 // What a browser keeps and reads, reduced to what OAuth pages need: cookies and forms. The checks
-// of lab 5, lab 7's provider flow and lab 8's attacks all sign in through these.
-import type { Reply } from './http.ts'
+// of lab 5, lab 6's scripted user, lab 7's provider flow and lab 8's attacks all sign in through these.
 
 interface Cookie {
   name: string
@@ -13,10 +12,10 @@ interface Cookie {
 export class CookieJar {
   private cookies: Cookie[] = []
 
-  /** Keeps the cookies a reply to `url` sets; one set again replaces it, an expired one is deleted. */
-  take(url: string, reply: Reply): void {
+  /** Keeps the cookies (Set-Cookie lines) a reply from `url` sets; one set again replaces it, an expired one is deleted. */
+  take(url: string | URL, setCookie: string[] | undefined): void {
     const { origin } = new URL(url)
-    for (const line of [reply.headers['set-cookie'] ?? []].flat()) {
+    for (const line of setCookie ?? []) {
       const [pair, ...attributes] = line.split(';').map((part) => part.trim())
       const at = pair.indexOf('=')
       if (at <= 0) continue
@@ -31,7 +30,7 @@ export class CookieJar {
   }
 
   /** The Cookie header a browser sends with a request to `url` (RFC 6265 §5.1.4 path matching). */
-  header(url: string): Record<string, string> {
+  header(url: string | URL): Record<string, string> {
     const { origin, pathname } = new URL(url)
     const matching = this.cookies.filter((c) => c.origin === origin && (pathname === c.path || pathname.startsWith(c.path.endsWith('/') ? c.path : `${c.path}/`)))
     return matching.length === 0 ? {} : { Cookie: matching.map((c) => `${c.name}=${c.value}`).join('; ') }
@@ -79,4 +78,9 @@ export function parseForms(html: string): HtmlForm[] {
 /** The page's first form, if it has one. */
 export function firstForm(html: string): HtmlForm | undefined {
   return parseForms(html)[0]
+}
+
+/** What a person reads on a page: its text without tags or scripts, cut short for an error message. */
+export function pageText(html: string, length = 200): string {
+  return unescapeHtml(html.replace(/<(script|style)[\s\S]*?<\/\1>/gi, '').replace(/<[^>]+>/g, ' ')).replace(/\s+/g, ' ').trim().slice(0, length)
 }

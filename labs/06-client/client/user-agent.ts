@@ -3,6 +3,7 @@
 // authorization server sends it back to the client's redirect URI. No back doors: it only
 // sees what a browser sees. (--browser hands the same URL to your real browser instead.)
 import { chalk } from 'zx'
+import { CookieJar, type HtmlForm, firstForm, pageText } from '../../../scripts/lib/user-agent.ts'
 import { LegFailed, say, showUrl } from './narrate.ts'
 
 export interface DemoUser {
@@ -10,17 +11,11 @@ export interface DemoUser {
   password: string
 }
 
-interface Form {
-  action: string
-  fields: Record<string, string>
-  buttons: { name: string; value: string }[]
-}
-
 const MAX_STEPS = 12
 
 /** Walks the authorization server's pages as `user`; resolves with the callback URL (code, state, iss). */
 export async function scriptedUserAgent(authorizationUrl: URL, user: DemoUser, redirectUri: string): Promise<URL> {
-  const cookies = new Map<string, string>()
+  const cookies = new CookieJar()
   let request: { url: URL; method: 'GET' | 'POST'; body?: string } = { url: authorizationUrl, method: 'GET' }
   for (let step = 0; step < MAX_STEPS; step++) {
     say(`${chalk.blue('⇢')} ${request.method} ${showUrl(request.url)}`)
@@ -28,16 +23,12 @@ export async function scriptedUserAgent(authorizationUrl: URL, user: DemoUser, r
       method: request.method,
       redirect: 'manual',
       headers: {
-        ...(cookies.size ? { Cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; ') } : {}),
+        ...cookies.header(request.url),
         ...(request.body ? { 'Content-Type': 'application/x-www-form-urlencoded' } : {}),
       },
       body: request.body,
     })
-    for (const line of response.headers.getSetCookie()) {
-      const [pair] = line.split(';')
-      const eq = pair.indexOf('=')
-      cookies.set(pair.slice(0, eq).trim(), pair.slice(eq + 1).trim())
-    }
+    cookies.take(request.url, response.headers.getSetCookie())
     const location = response.headers.get('location')
     if (response.status >= 300 && response.status < 400 && location) {
       const next = new URL(location, request.url)
@@ -50,7 +41,7 @@ export async function scriptedUserAgent(authorizationUrl: URL, user: DemoUser, r
       continue
     }
     const html = await response.text()
-    const form = parseForm(html)
+    const form = firstForm(html)
     if (!form) throw new LegFailed(`the authorization server showed a page without a form (HTTP ${response.status}): ${pageText(html)}`)
     request = { url: new URL(form.action || request.url.href, request.url), method: 'POST', body: fillForm(form, user) }
   }
@@ -58,7 +49,7 @@ export async function scriptedUserAgent(authorizationUrl: URL, user: DemoUser, r
 }
 
 /** The login form gets the credentials; the consent form gets decision=approve. */
-function fillForm(form: Form, user: DemoUser): string {
+function fillForm(form: HtmlForm, user: DemoUser): string {
   const fields = new URLSearchParams(form.fields)
   if ('password' in form.fields) {
     say(`  log in as ${chalk.bold(user.username)}`)
@@ -71,30 +62,4 @@ function fillForm(form: Form, user: DemoUser): string {
     throw new LegFailed('a form that is neither a login nor a consent form')
   }
   return fields.toString()
-}
-
-function parseForm(html: string): Form | undefined {
-  const form = /<form\b([^>]*)>([\s\S]*?)<\/form>/i.exec(html)
-  if (!form) return undefined
-  const attr = (tag: string, name: string) => {
-    const match = new RegExp(`\\b${name}\\s*=\\s*("([^"]*)"|'([^']*)')`, 'i').exec(tag)
-    return match ? decodeEntities(match[2] ?? match[3] ?? '') : undefined
-  }
-  const fields: Record<string, string> = {}
-  for (const [input] of form[2].matchAll(/<input\b[^>]*>/gi)) {
-    const name = attr(input, 'name')
-    if (name) fields[name] = attr(input, 'value') ?? ''
-  }
-  const buttons = [...form[2].matchAll(/<button\b[^>]*>/gi)]
-    .map(([button]) => ({ name: attr(button, 'name') ?? '', value: attr(button, 'value') ?? '' }))
-    .filter((b) => b.name)
-  return { action: attr(form[1], 'action') ?? '', fields, buttons }
-}
-
-function decodeEntities(text: string): string {
-  return text.replace(/&(amp|lt|gt|quot|#39|#x27);/g, (_, e) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'", '#x27': "'" })[e as string]!)
-}
-
-function pageText(html: string): string {
-  return decodeEntities(html.replace(/<(script|style)[\s\S]*?<\/\1>/gi, '').replace(/<[^>]+>/g, ' ')).replace(/\s+/g, ' ').trim().slice(0, 200)
 }
