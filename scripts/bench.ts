@@ -86,9 +86,19 @@ async function main(): Promise<void> {
   const alice = (mcpUrl: string) => signIn({ mcpUrl, username: 'alice', password: 'wonderland', scope: 'notes:read notes:write' })
   const targets = [
     { id: 'lab1', label: 'lab 1  no auth', base: lab1.base },
-    { id: 'lab4', label: 'lab 4  JWT + scope gate (dev token)', base: lab4.base, token: await mintAccessToken({ port: lab4.port, scope: 'notes:read' }) },
+    {
+      id: 'lab4',
+      label: 'lab 4  JWT + scope gate (dev token)',
+      base: lab4.base,
+      token: await mintAccessToken({ port: lab4.port, scope: 'notes:read' }),
+    },
     { id: 'lab7-jwt', label: 'lab 7  JWT, remote JWKS cached', base: lab7.base, token: (await alice(lab7.mcpUrl)).tokens.access_token },
-    { id: 'lab7-introspection', label: 'lab 7  opaque token, introspection', base: lab7i.base, token: (await alice(lab7i.mcpUrl)).tokens.access_token },
+    {
+      id: 'lab7-introspection',
+      label: 'lab 7  opaque token, introspection',
+      base: lab7i.base,
+      token: (await alice(lab7i.mcpUrl)).tokens.access_token,
+    },
   ]
   const throughput = await measureThroughput(targets, SETTINGS.throughput, step('tools/call'))
 
@@ -104,7 +114,13 @@ async function main(): Promise<void> {
   await cleanUp()
   const seconds = (Date.now() - begin) / 1000
   const cpu = cpus()
-  const machine = { cpus: cpu.length, cpuModel: cpu[0]?.model.trim() ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform} ${process.arch}` }
+  const machine = {
+    cpus: cpu.length,
+    cpuModel: cpu[0]?.model.trim() ?? 'unknown',
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+  }
   const date = new Date().toISOString()
   const report: Report = {
     title: `What authorization costs: ${date.slice(0, 10)}, ${machine.cpus} cores (${machine.cpuModel}), Node ${machine.node}${quick ? ', --quick (tiny counts: not a measurement)' : ''}`,
@@ -114,7 +130,14 @@ async function main(): Promise<void> {
     tokenEndpoint: { concurrency: SETTINGS.tokenEndpoint.concurrency, result: tokenEndpoint },
   }
   say(`\n${formatReport(report)}\n`)
-  const json = { date, mode: quick ? 'quick' : 'default', machine, wallSeconds: Math.round(seconds * 10) / 10, settings: SETTINGS, ...report }
+  const json = {
+    date,
+    mode: quick ? 'quick' : 'default',
+    machine,
+    wallSeconds: Math.round(seconds * 10) / 10,
+    settings: SETTINGS,
+    ...report,
+  }
   writeFileSync(out, `${JSON.stringify(json, null, 2)}\n`)
   say(`bench: ${seconds.toFixed(1)} s; results written to ${out}`)
 }

@@ -32,7 +32,9 @@ function node22(): string {
   const bundled = join(DIR, 'node_modules', `node-${process.platform}-${process.arch}`, 'bin', 'node')
   if (existsSync(bundled)) return bundled
   if (Number(process.versions.node.split('.')[0]) >= 22) return process.execPath
-  throw new Error(`no Node 22 package for ${process.platform}-${process.arch} on the npm registry: run \`npm run conformance\` with Node 22`)
+  throw new Error(
+    `no Node 22 package for ${process.platform}-${process.arch} on the npm registry: run \`npm run conformance\` with Node 22`,
+  )
 }
 
 interface Run {
@@ -44,7 +46,11 @@ interface Run {
 /** Runs the suite's CLI; prints its summary lines; `onLine` sees every line of its output. */
 function suite(title: string, args: string[], onLine: (line: string) => void = () => {}): Promise<Run> {
   console.log(chalk.bold(`\n${title}`))
-  const child = spawn(node22(), args, { cwd: ROOT, env: { ...process.env, DATA_DIR: mkdtempSync(join(tmpdir(), 'conformance-')) }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(node22(), args, {
+    cwd: ROOT,
+    env: { ...process.env, DATA_DIR: mkdtempSync(join(tmpdir(), 'conformance-')) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   const summary: string[] = []
   let partial = ''
   const read = (chunk: Buffer) => {
@@ -68,7 +74,16 @@ function suite(title: string, args: string[], onLine: (line: string) => void = (
 
 /** Lab 6's client, run by the suite against its mock servers: the server URL comes last. */
 function clientSuite(cli: string, name: string): Promise<Run> {
-  return suite(`client mode, auth suite (${name}) → lab 6's client`, [cli, 'client', '--command', clientCommand(), '--suite', 'auth', '-o', mkdtempSync(join(tmpdir(), 'conformance-results-'))])
+  return suite(`client mode, auth suite (${name}) → lab 6's client`, [
+    cli,
+    'client',
+    '--command',
+    clientCommand(),
+    '--suite',
+    'auth',
+    '-o',
+    mkdtempSync(join(tmpdir(), 'conformance-results-')),
+  ])
 }
 
 /** How the suite starts lab 6's client; it appends the URL of its own MCP server. */
@@ -97,8 +112,24 @@ async function revisionScenarios(): Promise<Run> {
   const summary: string[] = []
   const total = { passed: 0, failed: 0 }
   for (const scenario of scenarios) {
-    const args = [PRERELEASE, 'client', '--command', clientCommand(), '--scenario', scenario, '--spec-version', '2025-11-25', '--force', '-o', mkdtempSync(join(tmpdir(), 'conformance-results-'))]
-    const child = spawnSync(node22(), args, { cwd: ROOT, env: { ...process.env, DATA_DIR: mkdtempSync(join(tmpdir(), 'conformance-')) }, encoding: 'utf8' })
+    const args = [
+      PRERELEASE,
+      'client',
+      '--command',
+      clientCommand(),
+      '--scenario',
+      scenario,
+      '--spec-version',
+      '2025-11-25',
+      '--force',
+      '-o',
+      mkdtempSync(join(tmpdir(), 'conformance-results-')),
+    ]
+    const child = spawnSync(node22(), args, {
+      cwd: ROOT,
+      env: { ...process.env, DATA_DIR: mkdtempSync(join(tmpdir(), 'conformance-')) },
+      encoding: 'utf8',
+    })
     const counts = /Passed: (\d+)\/\d+, (\d+) failed/.exec(`${child.stdout}${child.stderr}`)
     const passed = child.status === 0 && counts !== null && counts[2] === '0'
     const line = `${passed ? '✓' : '✗'} ${scenario}: ${counts ? `${counts[1]} passed, ${counts[2]} failed` : `no result (exit ${child.status})`}`
@@ -126,11 +157,29 @@ async function authorizationServerSuite(n: string): Promise<Run> {
     const registration = await fetch(metadata.registration_endpoint, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ client_name: 'MCP conformance suite', redirect_uris: [callback], token_endpoint_auth_method: 'none', grant_types: ['authorization_code'] }),
+      body: JSON.stringify({
+        client_name: 'MCP conformance suite',
+        redirect_uris: [callback],
+        token_endpoint_auth_method: 'none',
+        grant_types: ['authorization_code'],
+      }),
     })
     const { client_id } = await registration.json()
     if (!client_id) throw new Error(`registration at ${metadata.registration_endpoint} failed: HTTP ${registration.status}`)
-    const args = [PRERELEASE, 'authorization', '--url', issuer, '--client-id', client_id, '--resource', lab.mcpUrl, '-p', String(port), '-o', mkdtempSync(join(tmpdir(), 'conformance-results-'))]
+    const args = [
+      PRERELEASE,
+      'authorization',
+      '--url',
+      issuer,
+      '--client-id',
+      client_id,
+      '--resource',
+      lab.mcpUrl,
+      '-p',
+      String(port),
+      '-o',
+      mkdtempSync(join(tmpdir(), 'conformance-results-')),
+    ]
     return await suite(`authorization-server scenarios (prerelease) → lab ${n}${n === '7' ? "'s provider" : ''}`, args, (line) => {
       if (!/^http:\/\/\S+\?\S*response_type=code/.test(line)) return
       void scriptedUserAgent(new URL(line), { username: 'alice', password: 'wonderland' }, callback)
@@ -153,7 +202,11 @@ try {
     await authorizationServerSuite('7'),
   ]
   const failed = runs.filter((run) => run.code !== 0)
-  console.log(failed.length === 0 ? chalk.green('\nconformance: every run passed') : chalk.red(`\nconformance: ${failed.map((r) => r.title).join('; ')} failed`))
+  console.log(
+    failed.length === 0
+      ? chalk.green('\nconformance: every run passed')
+      : chalk.red(`\nconformance: ${failed.map((r) => r.title).join('; ')} failed`),
+  )
   process.exitCode = failed.length === 0 ? 0 : 1
 } catch (error) {
   console.error(chalk.red(`conformance: ${(error as Error).message}`))

@@ -34,7 +34,13 @@ function fail(message: string, code: number): never {
 
 const { positionals, values: options } = parseArgs({
   allowPositionals: true,
-  options: { server: { type: 'string' }, user: { type: 'string' }, browser: { type: 'boolean' }, target: { type: 'string' }, verbose: { type: 'boolean' } },
+  options: {
+    server: { type: 'string' },
+    user: { type: 'string' },
+    browser: { type: 'boolean' },
+    target: { type: 'string' },
+    verbose: { type: 'boolean' },
+  },
 })
 
 let lab: Lab
@@ -60,7 +66,10 @@ else await serve(lab, port)
 /** The lab's client program (lab 6's walk) against `mcpUrl`; resolves with its exit code. */
 function runClient(lab: Lab, mcpUrl: string): Promise<number> {
   const args = [...(options.user ? ['--user', options.user] : []), ...(options.browser ? ['--browser'] : []), mcpUrl]
-  const child = spawn(process.execPath, ['--import', 'tsx', labPath(lab, lab.client!), ...args], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] })
+  const child = spawn(process.execPath, ['--import', 'tsx', labPath(lab, lab.client!), ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  })
   return new Promise((resolve) => child.once('exit', (code) => resolve(code ?? 1)))
 }
 
@@ -77,9 +86,14 @@ async function attack(lab: Lab): Promise<never> {
     if (!(error instanceof UnknownLabError)) throw error
     fail(`${error.message}\nusage: npm run step ${lab.n} -- --target N        e.g. npm run step ${lab.n} -- --target 3`, 2)
   }
-  if (target.attacks || !labExists(target)) fail(`lab ${target.n} (${target.dir}) has no server to attack: choose a lab with a server.ts.`, 2)
+  if (target.attacks || !labExists(target))
+    fail(`lab ${target.n} (${target.dir}) has no server to attack: choose a lab with a server.ts.`, 2)
   const battery = (base: string) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', labPath(lab, lab.attacks!), '--target', String(target.n), ...(options.verbose ? ['--verbose'] : []), base], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] })
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', labPath(lab, lab.attacks!), '--target', String(target.n), ...(options.verbose ? ['--verbose'] : []), base],
+      { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] },
+    )
     return new Promise<number>((resolve) => child.once('exit', (code) => resolve(code ?? 1)))
   }
   if (options.server) process.exit(await battery(options.server))

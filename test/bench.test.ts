@@ -27,36 +27,44 @@ function bench(args: string[]): Promise<{ code: number | null; output: string }>
 }
 
 describe('npm run bench', () => {
-  it(
-    '--quick runs every part, prints the table and writes the JSON',
-    async () => {
-      const out = join(dir, 'bench-results.json')
-      const { code, output } = await bench(['--quick', '--out', out])
-      expect(code, output).toBe(0)
-      for (const row of [
-        'lab 1  no auth',
-        'lab 4  JWT + scope gate',
-        'lab 7  JWT, remote JWKS cached',
-        'lab 7  opaque token, introspection',
-        'lab 4 requireBearer (middleware)',
-        'jose jwtVerify alone',
-        'key-set fetches',
-        'refresh_token grant',
-        'register → authorize → login → consent → token',
-      ]) {
-        expect(output, row).toContain(row)
-      }
-      expect(output).toContain(`results written to ${out}`)
+  it('--quick runs every part, prints the table and writes the JSON', async () => {
+    const out = join(dir, 'bench-results.json')
+    const { code, output } = await bench(['--quick', '--out', out])
+    expect(code, output).toBe(0)
+    for (const row of [
+      'lab 1  no auth',
+      'lab 4  JWT + scope gate',
+      'lab 7  JWT, remote JWKS cached',
+      'lab 7  opaque token, introspection',
+      'lab 4 requireBearer (middleware)',
+      'jose jwtVerify alone',
+      'key-set fetches',
+      'refresh_token grant',
+      'register → authorize → login → consent → token',
+    ]) {
+      expect(output, row).toContain(row)
+    }
+    expect(output).toContain(`results written to ${out}`)
 
-      const json = JSON.parse(readFileSync(out, 'utf8'))
-      expect(json).toMatchObject({ mode: 'quick', machine: { cpus: expect.any(Number) } })
-      expect(json.throughput.rows.map((row: { id: string }) => row.id)).toEqual(['lab1', 'lab4', 'lab7-jwt', 'lab7-introspection'])
-      for (const row of json.throughput.rows) expect(row).toEqual(expect.objectContaining({ reqPerSec: expect.any(Number), p50Ms: expect.any(Number), p95Ms: expect.any(Number), reqPerSecVsBaseline: expect.any(Number) }))
-      expect(json.verification.result).toEqual(expect.objectContaining({ middlewareOpsPerSec: expect.any(Number), joseOpsPerSec: expect.any(Number), ratio: expect.any(Number) }))
-      expect(json.remoteJwks).toEqual(expect.objectContaining({ verifications: expect.any(Number), fetches: expect.any(Number), rotations: 1 }))
-      expect(json.tokenEndpoint.result.refresh).toEqual(expect.objectContaining({ perSec: expect.any(Number) }))
-      expect(json.tokenEndpoint.result.flow).toEqual(expect.objectContaining({ perSec: expect.any(Number) }))
-    },
-    120_000,
-  )
+    const json = JSON.parse(readFileSync(out, 'utf8'))
+    expect(json).toMatchObject({ mode: 'quick', machine: { cpus: expect.any(Number) } })
+    expect(json.throughput.rows.map((row: { id: string }) => row.id)).toEqual(['lab1', 'lab4', 'lab7-jwt', 'lab7-introspection'])
+    for (const row of json.throughput.rows)
+      expect(row).toEqual(
+        expect.objectContaining({
+          reqPerSec: expect.any(Number),
+          p50Ms: expect.any(Number),
+          p95Ms: expect.any(Number),
+          reqPerSecVsBaseline: expect.any(Number),
+        }),
+      )
+    expect(json.verification.result).toEqual(
+      expect.objectContaining({ middlewareOpsPerSec: expect.any(Number), joseOpsPerSec: expect.any(Number), ratio: expect.any(Number) }),
+    )
+    expect(json.remoteJwks).toEqual(
+      expect.objectContaining({ verifications: expect.any(Number), fetches: expect.any(Number), rotations: 1 }),
+    )
+    expect(json.tokenEndpoint.result.refresh).toEqual(expect.objectContaining({ perSec: expect.any(Number) }))
+    expect(json.tokenEndpoint.result.flow).toEqual(expect.objectContaining({ perSec: expect.any(Number) }))
+  }, 120_000)
 })

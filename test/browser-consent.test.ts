@@ -15,7 +15,9 @@ import { pkcePair } from '../scripts/lib/authorization-request.ts'
 import { authorizationUrl, exchangeCode, registerClient } from '../scripts/lib/oauth-flow.ts'
 
 // CHROMIUM_PATH names any Chromium or Chrome (on macOS, e.g. /Applications/Google Chrome.app/Contents/MacOS/Google Chrome).
-const CHROMIUM = [process.env.CHROMIUM_PATH, '/usr/lib/chromium/chromium', '/usr/bin/chromium'].find((path) => path !== undefined && existsSync(path))
+const CHROMIUM = [process.env.CHROMIUM_PATH, '/usr/lib/chromium/chromium', '/usr/bin/chromium'].find(
+  (path) => path !== undefined && existsSync(path),
+)
 const MISSING = `no Chromium at ${process.env.CHROMIUM_PATH ?? '/usr/lib/chromium/chromium or /usr/bin/chromium'} (install it with: sudo apt-get install chromium, or set CHROMIUM_PATH)`
 // On a learner's machine a missing browser skips this one test, saying why; in CI it must run.
 const skip = CHROMIUM === undefined && !process.env.CI
@@ -39,7 +41,15 @@ describe.skipIf(skip)('consent in a real browser (lab 5)', () => {
     browser = await chromium.launchPersistentContext(userDataDir, {
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     })
   })
   afterAll(async () => {
@@ -66,7 +76,8 @@ describe.skipIf(skip)('consent in a real browser (lab 5)', () => {
     // The consent page names the client, where the code will go, and the scopes.
     await page.waitForSelector('button[value=approve]')
     const consent = await page.textContent('body')
-    for (const text of ['Browser test client', client.client_id, new URL(redirectUri).host, 'notes:read', 'notes:write']) expect(consent).toContain(text)
+    for (const text of ['Browser test client', client.client_id, new URL(redirectUri).host, 'notes:read', 'notes:write'])
+      expect(consent).toContain(text)
     await Promise.all([page.waitForURL((url) => url.href.startsWith(redirectUri)), page.click('button[value=approve]')])
 
     const arrived = new URL(page.url())

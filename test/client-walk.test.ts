@@ -11,7 +11,11 @@ import { freePort, startLab } from '../scripts/lib/lab-process.ts'
 import { ROOT } from '../scripts/lib/paths.ts'
 
 function run(args: string[], env: Record<string, string>): Promise<{ code: number; output: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT, env: { ...process.env, FORCE_COLOR: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, FORCE_COLOR: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   let output = ''
   child.stdout.on('data', (chunk) => (output += chunk))
   child.stderr.on('data', (chunk) => (output += chunk))
@@ -33,7 +37,9 @@ describe('lab 6, end to end', () => {
   it('npm run step 6 names the leg that failed, and exits non-zero, against a server without OAuth', async () => {
     const lab4 = await startLab(findLab('4'))
     try {
-      const { code, output } = await run(['scripts/step.ts', '6', '--server', lab4.mcpUrl], { DATA_DIR: mkdtempSync(join(tmpdir(), 'step6-')) })
+      const { code, output } = await run(['scripts/step.ts', '6', '--server', lab4.mcpUrl], {
+        DATA_DIR: mkdtempSync(join(tmpdir(), 'step6-')),
+      })
       expect(code).not.toBe(0)
       expect(output).toMatch(/the walk failed/)
     } finally {

@@ -40,7 +40,12 @@ class Session {
     for (;;) {
       const match = re.exec(this.text.slice(from))
       if (match) return match
-      const why = this.child.exitCode !== null ? `the process exited (${this.child.exitCode})` : Date.now() > deadline ? `${timeout / 1000} s passed` : undefined
+      const why =
+        this.child.exitCode !== null
+          ? `the process exited (${this.child.exitCode})`
+          : Date.now() > deadline
+            ? `${timeout / 1000} s passed`
+            : undefined
       if (why) throw new Error(`${why} before it printed ${re}\n--- output so far ---\n${this.text}`)
       await new Promise((resolve) => setTimeout(resolve, 50)) // poll
     }

@@ -30,11 +30,14 @@ describe('the vocabulary', () => {
     expect(new Set(ATTACKS.map((attack) => attack.id)).size).toBe(ATTACKS.length)
   })
 
-  it('each lab declares only known defences, and keeps the previous lab\'s (lab 7 drops two, saying why)', async () => {
+  it("each lab declares only known defences, and keeps the previous lab's (lab 7 drops two, saying why)", async () => {
     let previous: Defence[] = []
     for (const lab of targets) {
       const declared = await declaredDefences(lab)
-      expect(declared.filter((defence) => !(defence in DEFENCES)), `lab ${lab.n}`).toEqual([])
+      expect(
+        declared.filter((defence) => !(defence in DEFENCES)),
+        `lab ${lab.n}`,
+      ).toEqual([])
       const dropped = previous.filter((defence) => !declared.includes(defence))
       expect(dropped, `lab ${lab.n} drops defences of lab ${lab.n - 1}`).toEqual(lab.n === 7 ? ['live-token-check', 'ssrf-guard'] : [])
       previous = declared
@@ -59,7 +62,10 @@ describe.concurrent('the battery against every lab', () => {
       expect(list(report.results.filter((r) => r.outcome === 'error')), 'attacks that could not run').toBe('')
       // Every declared defence is real: at least one attack on it applies, and is blocked.
       const tested = new Set(report.results.filter((r) => r.declared && r.outcome === 'blocked').map((r) => r.attack.defence))
-      expect(report.declared.filter((defence) => !tested.has(defence)), 'declared defences no attack tested').toEqual([])
+      expect(
+        report.declared.filter((defence) => !tested.has(defence)),
+        'declared defences no attack tested',
+      ).toEqual([])
 
       if (lab.n <= 4) {
         // Honest declarations: what a lab does not declare, it does not have (got through, or nothing to attack).
@@ -67,7 +73,9 @@ describe.concurrent('the battery against every lab', () => {
       }
       if (lab.n === 1) {
         const tokenAndGate = ofGroup(report, 'tokens', 'audience', 'gate')
-        expect(list(tokenAndGate.filter((r) => r.outcome !== 'n/a' && r.outcome !== 'got through')), 'lab 1: token and gate attacks').toBe('')
+        expect(list(tokenAndGate.filter((r) => r.outcome !== 'n/a' && r.outcome !== 'got through')), 'lab 1: token and gate attacks').toBe(
+          '',
+        )
         expect(tokenAndGate.filter((r) => r.outcome === 'got through').length).toBeGreaterThan(20)
       }
       if (lab.n === 3) {
@@ -80,7 +88,10 @@ describe.concurrent('the battery against every lab', () => {
         expect(list(report.results.filter((r) => r.outcome !== 'blocked')), `lab ${lab.n}: not blocked`).toBe('')
       }
       if (lab.n === 7) {
-        expect(list(report.results.filter((r) => r.outcome === 'got through' && r.attack.defence !== 'live-token-check')), 'lab 7: got through').toBe('')
+        expect(
+          list(report.results.filter((r) => r.outcome === 'got through' && r.attack.defence !== 'live-token-check')),
+          'lab 7: got through',
+        ).toBe('')
         expect(list(report.results.filter((r) => r.outcome === 'n/a' && r.attack.defence !== 'ssrf-guard')), 'lab 7: n/a').toBe('')
       }
 
@@ -94,7 +105,12 @@ describe.concurrent('the battery against every lab', () => {
 
 describe('the commands', () => {
   const run = (args: string[], env: Record<string, string> = {}) => {
-    const result = spawnSync(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 100_000, env: { ...process.env, FORCE_COLOR: '0', ...env } })
+    const result = spawnSync(process.execPath, ['--import', 'tsx', ...args], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 100_000,
+      env: { ...process.env, FORCE_COLOR: '0', ...env },
+    })
     return { status: result.status, out: `${result.stdout}${result.stderr}` }
   }
 
@@ -114,7 +130,10 @@ describe('the commands', () => {
   it(
     'lab 7 in introspection mode (opaque tokens, asked about on every call): nothing gets through, revoked tokens included',
     () => {
-      const { status, out } = run(['scripts/step.ts', '8', '--target', '7'], { ACCESS_TOKEN_FORMAT: 'opaque', TOKEN_VALIDATION: 'introspection' })
+      const { status, out } = run(['scripts/step.ts', '8', '--target', '7'], {
+        ACCESS_TOKEN_FORMAT: 'opaque',
+        TOKEN_VALIDATION: 'introspection',
+      })
       expect(out).toMatch(/an access token used after the client revoked it .*live-token-check +blocked/)
       expect(out).toMatch(/after a code replay, does the first access token still work\? .*live-token-check +blocked/)
       expect(out).toMatch(/lab 7: \d+ attacks — \d+ blocked, 0 got through/)
@@ -125,7 +144,7 @@ describe('the commands', () => {
   )
 
   it(
-    'the battery exits 1 exactly when a declared defence is breached: lab 3\'s server judged by lab 4\'s declarations',
+    "the battery exits 1 exactly when a declared defence is breached: lab 3's server judged by lab 4's declarations",
     async () => {
       const server = await startLab(findLab('3'))
       running.push(server)

@@ -10,7 +10,15 @@ import { CheckContext } from '../scripts/lib/checks.ts'
 import { rpc } from '../scripts/lib/http.ts'
 import { type RunningLab, startLab } from '../scripts/lib/lab-process.ts'
 import { findLab } from '../scripts/lib/labs.ts'
-import { CALLBACK, type RegisteredClient, introspectToken, obtainTokens, refreshTokens, registerClient, startAuthorization } from '../scripts/lib/oauth-flow.ts'
+import {
+  CALLBACK,
+  type RegisteredClient,
+  introspectToken,
+  obtainTokens,
+  refreshTokens,
+  registerClient,
+  startAuthorization,
+} from '../scripts/lib/oauth-flow.ts'
 
 const readNotes = rpc('tools/call', { name: 'read_notes', arguments: {} })
 
@@ -20,7 +28,14 @@ describe('lab 5 after a restart', () => {
     if (req.url !== '/oauth-client.json') return void res.writeHead(404).end()
     const clientId = `http://127.0.0.1:${(documents.address() as AddressInfo).port}/oauth-client.json`
     res.writeHead(200, { 'Content-Type': 'application/json' })
-    res.end(JSON.stringify({ client_id: clientId, client_name: 'Document client', redirect_uris: [CALLBACK], grant_types: ['authorization_code', 'refresh_token'] }))
+    res.end(
+      JSON.stringify({
+        client_id: clientId,
+        client_name: 'Document client',
+        redirect_uris: [CALLBACK],
+        grant_types: ['authorization_code', 'refresh_token'],
+      }),
+    )
   })
   const env = { DATA_DIR: mkdtempSync(join(tmpdir(), 'lab5-restart-')), ALLOW_LOOPBACK_CLIENT_METADATA: '1' }
   let lab: RunningLab | undefined

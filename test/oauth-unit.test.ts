@@ -15,7 +15,9 @@ import { CheckContext } from '../scripts/lib/checks.ts'
 import { authorizeAs, exchangeCode, obtainTokens, refreshTokens, startAuthorization, signIn } from '../scripts/lib/oauth-flow.ts'
 
 function listen(server: Server): Promise<string> {
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)))
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)),
+  )
 }
 
 describe('redirect URI matching (OAuth 2.1 §4.1.1, RFC 8252 §7.3)', () => {
@@ -147,12 +149,19 @@ describe('client ID metadata documents', () => {
     let base: string
     const routes = new Map<string, (res: ServerResponse) => void>()
     const server = createServer((req, res) => (routes.get(req.url ?? '') ?? ((r: ServerResponse) => r.writeHead(404).end()))(res))
-    const json = (body: unknown) => (res: ServerResponse) => res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(body))
-    const fetchDoc = (path: string, allowLoopback = true, timeoutMs?: number) => fetchClientMetadataDocument(`${base}${path}`, 0, { allowLoopback, timeoutMs })
+    const json = (body: unknown) => (res: ServerResponse) =>
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(body))
+    const fetchDoc = (path: string, allowLoopback = true, timeoutMs?: number) =>
+      fetchClientMetadataDocument(`${base}${path}`, 0, { allowLoopback, timeoutMs })
 
     beforeAll(async () => {
       base = await listen(server)
-      const doc = (path: string, extra: object = {}) => ({ client_id: `${base}${path}`, client_name: 'Doc client', redirect_uris: ['http://127.0.0.1:7777/cb'], ...extra })
+      const doc = (path: string, extra: object = {}) => ({
+        client_id: `${base}${path}`,
+        client_name: 'Doc client',
+        redirect_uris: ['http://127.0.0.1:7777/cb'],
+        ...extra,
+      })
       routes.set('/good.json', json(doc('/good.json', { grant_types: ['authorization_code', 'refresh_token'] })))
       routes.set('/other-id.json', json(doc('/somewhere-else.json')))
       routes.set('/secret.json', json(doc('/secret.json', { client_secret: 's3cret' })))
@@ -174,7 +183,12 @@ describe('client ID metadata documents', () => {
 
     it('accepts a good document as a public client', async () => {
       const client = await fetchDoc('/good.json')
-      expect(client).toMatchObject({ client_id: `${base}/good.json`, client_name: 'Doc client', token_endpoint_auth_method: 'none', source: 'metadata_document' })
+      expect(client).toMatchObject({
+        client_id: `${base}/good.json`,
+        client_name: 'Doc client',
+        token_endpoint_auth_method: 'none',
+        source: 'metadata_document',
+      })
       expect(client.grant_types).toEqual(['authorization_code', 'refresh_token'])
     })
     it.each([
@@ -194,7 +208,9 @@ describe('client ID metadata documents', () => {
       await expect(fetchDoc('/slow.json', true, 200)).rejects.toThrow('longer than')
     })
     it('refuses a name that resolves to loopback, without the opt-in (SSRF)', async () => {
-      await expect(fetchClientMetadataDocument('https://localhost/oauth.json', 0, { allowLoopback: false })).rejects.toThrow('private, loopback or reserved')
+      await expect(fetchClientMetadataDocument('https://localhost/oauth.json', 0, { allowLoopback: false })).rejects.toThrow(
+        'private, loopback or reserved',
+      )
     })
   })
 })
@@ -272,7 +288,11 @@ describe('rate limit (fixed window per IP)', () => {
   it('answers 429 with Retry-After past the limit, and opens again in the next window', async () => {
     let now = 0
     const app = express()
-    app.post('/token', rateLimit(3, () => now), (_req, res) => void res.json({ ok: true }))
+    app.post(
+      '/token',
+      rateLimit(3, () => now),
+      (_req, res) => void res.json({ ok: true }),
+    )
     const server = createServer(app)
     const base = await listen(server)
     try {

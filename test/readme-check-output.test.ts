@@ -15,7 +15,10 @@ describe("README's expected check output", () => {
     const printed = new Set(checks.map((check) => `✔ ${check.title} (${check.spec})`))
     const shown = readme.split('\n').filter((line) => line.startsWith('✔ '))
     expect(shown.length, 'the README shows some check output').toBeGreaterThan(0)
-    expect(shown.filter((line) => !printed.has(line)), 'README lines that no check prints').toEqual([])
+    expect(
+      shown.filter((line) => !printed.has(line)),
+      'README lines that no check prints',
+    ).toEqual([])
     const count = /^(\d+) passed, 0 failed$/m.exec(readme)
     if (count) expect(Number(count[1]), 'the closing count').toBe(checks.length)
   })

@@ -21,7 +21,12 @@ describe.concurrent("README's curl commands", () => {
     const commands = readTryItCommands(lab, server.port)
     // One shell, so `export TOKEN=…` carries over to the next lines, as in a learner's terminal.
     const script = commands.map((line, i) => `echo "@@@ ${i}"\n${line}\necho "@@@ exit $?"`).join('\n')
-    const run = spawnSync('bash', ['-c', script], { cwd: ROOT, env: { ...process.env, PORT: String(server.port) }, encoding: 'utf8', timeout: 60_000 })
+    const run = spawnSync('bash', ['-c', script], {
+      cwd: ROOT,
+      env: { ...process.env, PORT: String(server.port) },
+      encoding: 'utf8',
+      timeout: 60_000,
+    })
     const sections = run.stdout.split(/^@@@ (?=\d)/m).slice(1)
     expect(sections.length, run.stderr).toBe(commands.length)
     for (const section of sections) {
@@ -32,7 +37,10 @@ describe.concurrent("README's curl commands", () => {
       const statuses = [...section.matchAll(/^HTTP\/[\d.]+ (\d{3})/gm)].map((m) => Number(m[1]))
       if (/^curl -i /.test(command)) expect(statuses.length, `${command}\nprinted no status line`).toBeGreaterThan(0)
       for (const status of statuses) expect(status, `${command}\nanswered ${status}`).toBeLessThan(500)
-      const printed = section.slice(section.indexOf('\n') + 1).replace(/@@@ exit 0\s*$/, '').trim()
+      const printed = section
+        .slice(section.indexOf('\n') + 1)
+        .replace(/@@@ exit 0\s*$/, '')
+        .trim()
       if (/^curl -s /.test(command) && printed.startsWith('{')) expect(() => JSON.parse(printed), command).not.toThrow()
     }
   })

@@ -36,9 +36,18 @@ it(
     const untouched = grants.slice(14)
 
     // The burst, eight requests in flight at a time; the server is killed once 30 have been acknowledged.
-    const acknowledged = { clients: [] as RegisteredClient[], refreshed: [] as { client: RegisteredClient; token: string }[], revoked: [] as { client: RegisteredClient; token: string }[] }
+    const acknowledged = {
+      clients: [] as RegisteredClient[],
+      refreshed: [] as { client: RegisteredClient; token: string }[],
+      revoked: [] as { client: RegisteredClient; token: string }[],
+    }
     const registrations = Array.from({ length: 60 }, (_, i) => async () => {
-      const reply = await as.register({ client_name: `burst ${i}`, redirect_uris: [CALLBACK], grant_types: ['authorization_code', 'refresh_token'], token_endpoint_auth_method: i % 3 === 0 ? 'client_secret_basic' : 'none' })
+      const reply = await as.register({
+        client_name: `burst ${i}`,
+        redirect_uris: [CALLBACK],
+        grant_types: ['authorization_code', 'refresh_token'],
+        token_endpoint_auth_method: i % 3 === 0 ? 'client_secret_basic' : 'none',
+      })
       if (reply.status === 201) acknowledged.clients.push(reply.json)
     })
     const rotations = grants.slice(0, 8).map((grant) => async () => {
@@ -66,7 +75,9 @@ it(
     )
     expect(killed, 'the burst ended before the kill').toBe(true)
     expect(acks(), 'some of the burst was never acknowledged').toBeLessThan(operations.length)
-    await new Promise<void>((resolve) => (first.child.exitCode !== null || first.child.signalCode !== null ? resolve() : first.child.once('exit', () => resolve())))
+    await new Promise<void>((resolve) =>
+      first.child.exitCode !== null || first.child.signalCode !== null ? resolve() : first.child.once('exit', () => resolve()),
+    )
 
     // The same port and data folder, as after a crash and a restart.
     const second = await startLab(lab, { port: first.port, env })
@@ -76,7 +87,9 @@ it(
     // Every acknowledged client still authenticates: a public one gets invalid_grant (not invalid_client)
     // for a made-up refresh token; a confidential one's secret still opens /introspect.
     for (const client of acknowledged.clients) {
-      const reply = client.client_secret ? await after.introspect({ client, token: 'x' }) : await after.refresh({ client, refreshToken: 'made-up' })
+      const reply = client.client_secret
+        ? await after.introspect({ client, token: 'x' })
+        : await after.refresh({ client, refreshToken: 'made-up' })
       expect(reply.status, `client ${client.client_id} (${client.token_endpoint_auth_method})`).toBe(client.client_secret ? 200 : 400)
     }
     // …and a few walk the whole flow.
@@ -92,7 +105,9 @@ it(
     for (const { client, token } of acknowledged.revoked) {
       expect((await after.refresh({ client, refreshToken: token })).json?.error).toBe('invalid_grant')
     }
-    console.log(`killed after ${acks()} of ${operations.length} operations were acknowledged: ${acknowledged.clients.length} registrations, ${acknowledged.refreshed.length} rotations, ${acknowledged.revoked.length} revocations; all held`)
+    console.log(
+      `killed after ${acks()} of ${operations.length} operations were acknowledged: ${acknowledged.clients.length} registrations, ${acknowledged.refreshed.length} rotations, ${acknowledged.revoked.length} revocations; all held`,
+    )
 
     // And neither life of the server logged a token or a secret.
     const secrets = [...as.secrets, ...after.secrets, ...acknowledged.clients.map((c) => c.client_secret ?? '')]
@@ -103,5 +118,8 @@ it(
 
 /** The lists merged so each is spread evenly over the whole: the kill lands among every kind of operation. */
 function spread<T>(...lists: T[][]): T[] {
-  return lists.flatMap((list) => list.map((item, i) => ({ item, at: (i + 0.5) / list.length }))).sort((a, b) => a.at - b.at).map(({ item }) => item)
+  return lists
+    .flatMap((list) => list.map((item, i) => ({ item, at: (i + 0.5) / list.length })))
+    .sort((a, b) => a.at - b.at)
+    .map(({ item }) => item)
 }

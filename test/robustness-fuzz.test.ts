@@ -50,8 +50,31 @@ interface Endpoint {
 
 function garbage(r: Random): string {
   return r.pick([
-    '', ' ', '\u0000', 'null', '%', '%zz', '%ff%fe', '%00', 'é', '\uD800', '😀'.repeat(5), 'x'.repeat(r.pick([100, 3000, 70_000])),
-    '../../etc/passwd', '<script>alert(1)</script>', "' OR 1=1 --", '${7*7}', '__proto__', 'constructor', 'eyJ.eyJ.', '-1', '1e309', 'NaN', 'true', '[]', '{}',
+    '',
+    ' ',
+    '\u0000',
+    'null',
+    '%',
+    '%zz',
+    '%ff%fe',
+    '%00',
+    'é',
+    '\uD800',
+    '😀'.repeat(5),
+    'x'.repeat(r.pick([100, 3000, 70_000])),
+    '../../etc/passwd',
+    '<script>alert(1)</script>',
+    "' OR 1=1 --",
+    '${7*7}',
+    '__proto__',
+    'constructor',
+    'eyJ.eyJ.',
+    '-1',
+    '1e309',
+    'NaN',
+    'true',
+    '[]',
+    '{}',
   ])
 }
 
@@ -83,7 +106,11 @@ function value(r: Random, field: string, known: Known): string {
 }
 
 /** %-encoding that also writes a lone surrogate, as the invalid UTF-8 bytes %ED%A0%80. */
-const encode = (s: string) => s.split(/([\uD800-\uDFFF])/u).map((part) => (/^[\uD800-\uDFFF]$/.test(part) ? '%ED%A0%80' : encodeURIComponent(part))).join('')
+const encode = (s: string) =>
+  s
+    .split(/([\uD800-\uDFFF])/u)
+    .map((part) => (/^[\uD800-\uDFFF]$/.test(part) ? '%ED%A0%80' : encodeURIComponent(part)))
+    .join('')
 
 /** application/x-www-form-urlencoded, with fields left out, repeated, array-styled, or %-mangled. */
 function formBody(r: Random, fields: string[], known: Known): Buffer {
@@ -92,7 +119,8 @@ function formBody(r: Random, fields: string[], known: Known): Buffer {
     if (r.chance(0.2)) continue
     const name = r.chance(0.05) ? `${field}[]` : r.chance(0.03) ? `${field}[a]` : field
     const times = r.chance(0.08) ? 2 : 1
-    for (let i = 0; i < times; i++) parts.push(`${encode(name)}=${r.chance(0.1) ? r.pick(['%', '%zz', '%E0%A4%A', '%00', '%ff']) : encode(value(r, field, known))}`)
+    for (let i = 0; i < times; i++)
+      parts.push(`${encode(name)}=${r.chance(0.1) ? r.pick(['%', '%zz', '%E0%A4%A', '%00', '%ff']) : encode(value(r, field, known))}`)
   }
   if (r.chance(0.1)) parts.push(`${garbage(r)}=${garbage(r)}`)
   let body = Buffer.from(parts.join('&'))
@@ -116,7 +144,12 @@ function jsonValue(r: Random, depth = 0): unknown {
     case 5:
       return Array.from({ length: r.int(4) }, () => jsonValue(r, depth + 1))
     default:
-      return Object.fromEntries(Array.from({ length: r.int(4) }, () => [r.pick(['name', 'arguments', 'uri', 'id', '__proto__', 'text', garbage(r)]), jsonValue(r, depth + 1)]))
+      return Object.fromEntries(
+        Array.from({ length: r.int(4) }, () => [
+          r.pick(['name', 'arguments', 'uri', 'id', '__proto__', 'text', garbage(r)]),
+          jsonValue(r, depth + 1),
+        ]),
+      )
   }
 }
 
@@ -126,9 +159,24 @@ function mcpMessage(r: Random): unknown {
     const m: Record<string, unknown> = {
       jsonrpc: r.chance(0.9) ? '2.0' : jsonValue(r),
       id: r.chance(0.8) ? r.int(100) : jsonValue(r),
-      method: r.chance(0.8) ? r.pick(['tools/call', 'tools/list', 'resources/read', 'prompts/get', 'initialize', 'ping', 'notifications/initialized', 'notes/purge']) : jsonValue(r),
+      method: r.chance(0.8)
+        ? r.pick([
+            'tools/call',
+            'tools/list',
+            'resources/read',
+            'prompts/get',
+            'initialize',
+            'ping',
+            'notifications/initialized',
+            'notes/purge',
+          ])
+        : jsonValue(r),
       params: r.chance(0.7)
-        ? { name: r.pick(['read_notes', 'add_note', 'purge_notes', 'summarise_notes', garbage(r)]), uri: r.pick(['notes://mine', garbage(r)]), arguments: r.chance(0.7) ? { text: r.chance(0.5) ? garbage(r) : jsonValue(r) } : jsonValue(r) }
+        ? {
+            name: r.pick(['read_notes', 'add_note', 'purge_notes', 'summarise_notes', garbage(r)]),
+            uri: r.pick(['notes://mine', garbage(r)]),
+            arguments: r.chance(0.7) ? { text: r.chance(0.5) ? garbage(r) : jsonValue(r) } : jsonValue(r),
+          }
         : jsonValue(r),
     }
     if (r.chance(0.1)) delete m.id
@@ -140,7 +188,9 @@ function mcpMessage(r: Random): unknown {
 /** RFC 7591 metadata, mostly of the right shape. */
 function registration(r: Random): unknown {
   const m: Record<string, unknown> = {
-    redirect_uris: r.chance(0.8) ? [r.pick([CALLBACK, 'https://client.example/cb', 'javascript:x', 'http://evil.example/cb', garbage(r)])] : jsonValue(r),
+    redirect_uris: r.chance(0.8)
+      ? [r.pick([CALLBACK, 'https://client.example/cb', 'javascript:x', 'http://evil.example/cb', garbage(r)])]
+      : jsonValue(r),
     token_endpoint_auth_method: r.pick(['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt', garbage(r)]),
     grant_types: r.chance(0.8) ? [r.pick(['authorization_code', 'refresh_token', 'implicit'])] : jsonValue(r),
     client_name: r.chance(0.7) ? garbage(r) : jsonValue(r),
@@ -149,11 +199,26 @@ function registration(r: Random): unknown {
   return r.chance(0.1) ? jsonValue(r) : m
 }
 
-const CONTENT_TYPES = [undefined, 'text/plain', 'application/json; charset=utf-16', 'application/x-www-form-urlencoded; charset=latin1', 'multipart/form-data; boundary=x', 'application/json', 'application/x-www-form-urlencoded', ';;;', 'application/jsonx', 'application/json; charset=bogus']
+const CONTENT_TYPES = [
+  undefined,
+  'text/plain',
+  'application/json; charset=utf-16',
+  'application/x-www-form-urlencoded; charset=latin1',
+  'multipart/form-data; boundary=x',
+  'application/json',
+  'application/x-www-form-urlencoded',
+  ';;;',
+  'application/jsonx',
+  'application/json; charset=bogus',
+]
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'HEAD']
 
 /** One request to one endpoint: right or wrong method, body, content type and headers, all from the seed. */
-function request(r: Random, endpoint: Endpoint, known: Known): { method: string; url: string; headers: Record<string, string | string[]>; body?: Buffer; what: string } {
+function request(
+  r: Random,
+  endpoint: Endpoint,
+  known: Known,
+): { method: string; url: string; headers: Record<string, string | string[]>; body?: Buffer; what: string } {
   const method = r.chance(0.85) ? endpoint.method : r.pick(METHODS)
   const headers: Record<string, string | string[]> = {}
   let body: Buffer | undefined
@@ -192,15 +257,29 @@ function request(r: Random, endpoint: Endpoint, known: Known): { method: string;
   const auth = r.int(12)
   if (auth < 3) headers.Authorization = `Bearer ${known.accessToken}`
   else if (auth === 3) headers.Authorization = `Bearer ${garbage(r).replace(/[^\x20-\x7e]/g, '')}`
-  else if (auth === 4) headers.Authorization = `Basic ${Buffer.from(`${known.confidential.id}:${known.confidential.secret}`).toString('base64')}`
-  else if (auth === 5) headers.Authorization = r.pick(['Basic %%%', `Basic ${r.bytes(12).toString('base64')}`, 'Bearer', `Bearer ${'a'.repeat(8000)}`, 'DPoP x'])
+  else if (auth === 4)
+    headers.Authorization = `Basic ${Buffer.from(`${known.confidential.id}:${known.confidential.secret}`).toString('base64')}`
+  else if (auth === 5)
+    headers.Authorization = r.pick([
+      'Basic %%%',
+      `Basic ${r.bytes(12).toString('base64')}`,
+      'Bearer',
+      `Bearer ${'a'.repeat(8000)}`,
+      'DPoP x',
+    ])
   else if (auth === 6) headers.Authorization = [`Bearer ${known.accessToken}`, 'Bearer other']
   if (r.chance(0.1)) headers.Origin = r.pick([known.base, 'null', 'http://evil.example'])
   if (r.chance(0.05)) headers.Host = r.pick([`localhost:${known.port}`, 'evil.example'])
   if (endpoint.body === 'form' && r.chance(0.7)) headers.Cookie = known.login.cookie
   if (r.chance(0.05)) headers.Cookie = r.pick(['%%%; =; a=b=c;', `csrf_${'x'.repeat(100)}=${'y'.repeat(4000)}`, '\u00ff\u00fe'])
   if (r.chance(0.03)) headers['X-Forwarded-For'] = r.pick(['127.0.0.1, 10.0.0.1', garbage(r).replace(/[^\x20-\x7e]/g, '')])
-  return { method, url, headers, body, what: `${method} ${url.slice(0, 80)} (${headers['Content-Type'] ?? 'no type'}, ${body?.length ?? 0} bytes)` }
+  return {
+    method,
+    url,
+    headers,
+    body,
+    what: `${method} ${url.slice(0, 80)} (${headers['Content-Type'] ?? 'no type'}, ${body?.length ?? 0} bytes)`,
+  }
 }
 
 /** Requests node:http will not send: missing Host, smuggling-style lengths, bad chunks, NUL bytes. */
@@ -240,7 +319,8 @@ async function fuzz(seed: number, count: number, endpoints: Endpoint[], known: K
   const check = (what: string, reply: RawReply, mayDrop = false) => {
     if (reply.status === -1) return // node:http refused to send it (an invalid header value): nothing reached the server
     tally.sent += 1
-    if (reply.status >= 500 || (reply.status === 0 && !mayDrop)) tally.failures.push(`${what} → ${reply.status || reply.error}: ${reply.text.slice(0, 120)}`)
+    if (reply.status >= 500 || (reply.status === 0 && !mayDrop))
+      tally.failures.push(`${what} → ${reply.status || reply.error}: ${reply.text.slice(0, 120)}`)
   }
   let next = 0
   await Promise.all(
@@ -252,7 +332,9 @@ async function fuzz(seed: number, count: number, endpoints: Endpoint[], known: K
       }
     }),
   )
-  for (const path of socketPaths) for (const bytes of socketCases(known.port, path)) check(`socket: ${JSON.stringify(bytes.slice(0, 60))}`, await rawSocket(known.port, bytes), true)
+  for (const path of socketPaths)
+    for (const bytes of socketCases(known.port, path))
+      check(`socket: ${JSON.stringify(bytes.slice(0, 60))}`, await rawSocket(known.port, bytes), true)
   return tally
 }
 
@@ -264,7 +346,10 @@ async function prepare(base: string): Promise<{ known: Known; as: AuthorizationS
   const confidential = await as.client('fuzz confidential', { token_endpoint_auth_method: 'client_secret_basic' })
   // A browser walks to a sign-in page; the fuzzer then posts garbage with its cookies.
   const browser = new Browser()
-  const signInPage = await browser.navigate(as.authorizationUrl({ client: tokens.client, pkce: pkcePair(), state: 's', redirectUri: CALLBACK, scope: 'notes:read' }), CALLBACK)
+  const signInPage = await browser.navigate(
+    as.authorizationUrl({ client: tokens.client, pkce: pkcePair(), state: 's', redirectUri: CALLBACK, scope: 'notes:read' }),
+    CALLBACK,
+  )
   const form = formOf(signInPage)!
   const consent = await as.signIn(await as.start({ scope: 'notes:read' }), 'alice')
   const known: Known = {
@@ -283,7 +368,10 @@ async function prepare(base: string): Promise<{ known: Known; as: AuthorizationS
 
 /** After the fuzz: still running, a sign-in and a tool call work, and the logs hold no secret. */
 async function expectHealthy(processes: RunningProcess[], base: string, known: Known, tally: Tally): Promise<void> {
-  expect(tally.failures, processes.map((p) => `${p.name}: ${p.child.exitCode ?? 'running'}\n${p.output().slice(-3000)}`).join('\n')).toEqual([])
+  expect(
+    tally.failures,
+    processes.map((p) => `${p.name}: ${p.child.exitCode ?? 'running'}\n${p.output().slice(-3000)}`).join('\n'),
+  ).toEqual([])
   for (const p of processes) expect(p.child.exitCode, `${p.name} exited`).toBeNull()
   const ctx = new AttackContext(await discoverTarget(base))
   const token = await ctx.freshToken('notes:read')
@@ -311,10 +399,26 @@ describe('fuzzing (seeded, bounded)', () => {
         { method: 'GET', url: `${server.base}/.well-known/oauth-protected-resource`, body: 'none' },
         { method: 'GET', url: `${server.base}/.well-known/oauth-authorization-server`, body: 'none' },
         { method: 'GET', url: `${server.base}/.well-known/jwks.json`, body: 'none' },
-        { method: 'GET', url: m.authorization_endpoint, body: 'query', fields: ['response_type', 'client_id', 'redirect_uri', 'scope', 'state', 'code_challenge', 'code_challenge_method', 'resource'] },
+        {
+          method: 'GET',
+          url: m.authorization_endpoint,
+          body: 'query',
+          fields: ['response_type', 'client_id', 'redirect_uri', 'scope', 'state', 'code_challenge', 'code_challenge_method', 'resource'],
+        },
         form(known.login.action, ...Object.keys(known.login.hidden), 'username', 'password'),
         form(known.consentAction, ...Object.keys(known.login.hidden), 'decision'),
-        form(m.token_endpoint, 'grant_type', 'code', 'code_verifier', 'redirect_uri', 'resource', 'refresh_token', 'scope', 'client_id', 'client_secret'),
+        form(
+          m.token_endpoint,
+          'grant_type',
+          'code',
+          'code_verifier',
+          'redirect_uri',
+          'resource',
+          'refresh_token',
+          'scope',
+          'client_id',
+          'client_secret',
+        ),
         { method: 'POST', url: m.registration_endpoint, body: 'json' },
         form(m.revocation_endpoint, 'token', 'token_type_hint', 'client_id', 'client_secret'),
         form(m.introspection_endpoint, 'token', 'token_type_hint', 'client_id', 'client_secret'),
@@ -347,11 +451,37 @@ describe('fuzzing (seeded, bounded)', () => {
         { method: 'GET', url: `${idp}/.well-known/openid-configuration`, body: 'none' },
         { method: 'GET', url: `${idp}/.well-known/oauth-authorization-server`, body: 'none' },
         { method: 'GET', url: m.jwks_uri, body: 'none' },
-        { method: 'GET', url: m.authorization_endpoint, body: 'query', fields: ['response_type', 'client_id', 'redirect_uri', 'scope', 'state', 'code_challenge', 'code_challenge_method', 'resource', 'prompt'] },
+        {
+          method: 'GET',
+          url: m.authorization_endpoint,
+          body: 'query',
+          fields: [
+            'response_type',
+            'client_id',
+            'redirect_uri',
+            'scope',
+            'state',
+            'code_challenge',
+            'code_challenge_method',
+            'resource',
+            'prompt',
+          ],
+        },
         form(known.login.action, ...Object.keys(known.login.hidden), 'username', 'password'),
         form(known.consentAction, ...Object.keys(known.login.hidden), 'decision'),
         { method: 'GET', url: known.login.action.replace(/\/login$/, ''), body: 'none' },
-        form(m.token_endpoint, 'grant_type', 'code', 'code_verifier', 'redirect_uri', 'resource', 'refresh_token', 'scope', 'client_id', 'client_secret'),
+        form(
+          m.token_endpoint,
+          'grant_type',
+          'code',
+          'code_verifier',
+          'redirect_uri',
+          'resource',
+          'refresh_token',
+          'scope',
+          'client_id',
+          'client_secret',
+        ),
         { method: 'POST', url: m.registration_endpoint, body: 'json' },
         form(m.revocation_endpoint, 'token', 'token_type_hint', 'client_id', 'client_secret'),
         form(m.introspection_endpoint, 'token', 'token_type_hint', 'client_id', 'client_secret'),

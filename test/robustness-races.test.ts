@@ -31,7 +31,8 @@ describe.each(labs.map((lab) => [lab.n, lab] as const))('lab %i under races', (_
     ctx = new AttackContext(await discoverTarget(server.base))
     return ctx
   }
-  const statuses = (replies: { status: number; json?: any }[]) => replies.map((r) => (r.status === 200 ? 200 : `${r.status} ${r.json?.error}`))
+  const statuses = (replies: { status: number; json?: any }[]) =>
+    replies.map((r) => (r.status === 200 ? 200 : `${r.status} ${r.json?.error}`))
 
   it(
     `${ROUNDS} × ${PARALLEL} parallel redemptions of one code: exactly one token response, and the replays end the grant`,
@@ -39,7 +40,9 @@ describe.each(labs.map((lab) => [lab.n, lab] as const))('lab %i under races', (_
       const { as } = await start()
       for (let round = 0; round < ROUNDS; round++) {
         const { code, pkce, client, redirectUri } = await as!.authorize({ user: 'alice', scope: 'notes:read' })
-        const replies = await Promise.all(Array.from({ length: PARALLEL }, () => as!.exchange({ client, code, verifier: pkce.verifier, redirectUri })))
+        const replies = await Promise.all(
+          Array.from({ length: PARALLEL }, () => as!.exchange({ client, code, verifier: pkce.verifier, redirectUri })),
+        )
         const winners = replies.filter((r) => r.status === 200)
         expect(winners.length, `round ${round}: ${JSON.stringify(statuses(replies))}`).toBe(1)
         expect(replies.filter((r) => r.status !== 200).every((r) => r.status === 400 && r.json?.error === 'invalid_grant')).toBe(true)
@@ -50,7 +53,7 @@ describe.each(labs.map((lab) => [lab.n, lab] as const))('lab %i under races', (_
         // Lab 5's resource server asks the authorization server, so the access token dies too; lab 7's
         // checks its JWTs offline, so it lives until it expires (its README's lesson, and lab 8's).
         const access = ranText(await ctx.mcp(readNotes, { token: winner.json.access_token }))
-        if (lab.n === 5) expect(access, 'lab 5: the winner\'s access token after the replays').toBeUndefined()
+        if (lab.n === 5) expect(access, "lab 5: the winner's access token after the replays").toBeUndefined()
       }
     },
     TIMEOUT,
@@ -62,7 +65,9 @@ describe.each(labs.map((lab) => [lab.n, lab] as const))('lab %i under races', (_
       const { as } = await start()
       for (let round = 0; round < ROUNDS; round++) {
         const tokens = await as!.tokens({ user: 'alice', scope: 'notes:read' })
-        const replies = await Promise.all(Array.from({ length: PARALLEL }, () => as!.refresh({ client: tokens.client, refreshToken: tokens.refresh_token! })))
+        const replies = await Promise.all(
+          Array.from({ length: PARALLEL }, () => as!.refresh({ client: tokens.client, refreshToken: tokens.refresh_token! })),
+        )
         const winners = replies.filter((r) => r.status === 200)
         expect(winners.length, `round ${round}: ${JSON.stringify(statuses(replies))}`).toBe(1)
         expect(replies.filter((r) => r.status !== 200).every((r) => r.status === 400 && r.json?.error === 'invalid_grant')).toBe(true)
@@ -77,7 +82,11 @@ describe.each(labs.map((lab) => [lab.n, lab] as const))('lab %i under races', (_
           expect(next.json.refresh_token).toBeTypeOf('string') // the family lives on, in exactly one token
         } else {
           expect(next.json?.error, 'family dead: the new refresh token').toBe('invalid_grant')
-          if (lab.n === 5) expect(ranText(await ctx.mcp(readNotes, { token: winner.json.access_token })), 'family dead: the new access token at lab 5').toBeUndefined()
+          if (lab.n === 5)
+            expect(
+              ranText(await ctx.mcp(readNotes, { token: winner.json.access_token })),
+              'family dead: the new access token at lab 5',
+            ).toBeUndefined()
         }
         expect(next.status, 'both labs revoke the whole family on reuse').toBe(400)
       }

@@ -81,17 +81,23 @@ export const checks: Check[] = [
   },
   {
     id: 'cors-preflight',
-    title: 'a browser at the server\'s own origin may call it and read WWW-Authenticate',
+    title: "a browser at the server's own origin may call it and read WWW-Authenticate",
     spec: 'Fetch standard §CORS protocol',
     async run(t) {
       const reply = await t.send({
         method: 'OPTIONS',
         url: '/mcp',
-        headers: { Origin: t.base, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization, content-type' },
+        headers: {
+          Origin: t.base,
+          'Access-Control-Request-Method': 'POST',
+          'Access-Control-Request-Headers': 'authorization, content-type',
+        },
       })
       expectStatus(reply, 204)
       expectEqual(reply.headers['access-control-allow-origin'], t.base, 'Access-Control-Allow-Origin')
-      const exposed = String(reply.headers['access-control-expose-headers']).toLowerCase().split(/\s*,\s*/)
+      const exposed = String(reply.headers['access-control-expose-headers'])
+        .toLowerCase()
+        .split(/\s*,\s*/)
       assert(exposed.includes('www-authenticate'), 'Access-Control-Expose-Headers does not list WWW-Authenticate')
       const allowed = String(reply.headers['access-control-allow-headers']).toLowerCase()
       assert(allowed.includes('authorization'), 'Access-Control-Allow-Headers does not list Authorization')
@@ -112,7 +118,11 @@ export const checks: Check[] = [
     title: 'a body that is not application/json is refused with 415',
     spec: 'MCP transports §Sending Messages to the Server',
     async run(t) {
-      const reply = await t.send({ url: '/mcp', headers: { 'Content-Type': 'text/plain', Accept: 'application/json, text/event-stream' }, body: '{}' })
+      const reply = await t.send({
+        url: '/mcp',
+        headers: { 'Content-Type': 'text/plain', Accept: 'application/json, text/event-stream' },
+        body: '{}',
+      })
       expectStatus(reply, 415)
     },
   },

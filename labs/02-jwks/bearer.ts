@@ -85,5 +85,9 @@ export function sendChallenge(res: Response, status: number, params: Record<stri
     .map(([name, value]) => `${name}="${value}"`)
     .join(', ')
   res.status(status).set('WWW-Authenticate', `Bearer ${header}`)
-  res.json(params.error ? { error: params.error, error_description: params.error_description } : { error_description: 'This server needs an access token: see WWW-Authenticate' })
+  res.json(
+    params.error
+      ? { error: params.error, error_description: params.error_description }
+      : { error_description: 'This server needs an access token: see WWW-Authenticate' },
+  )
 }

@@ -83,19 +83,22 @@ export const checks: Check[] = [
     spec: 'RFC 9068 §4, RFC 6750 §2.1',
     async run(t) {
       const result = rpcResult(await t.mcp(readNotes, { token: await t.token({ sub: 'alice', scope: 'notes:read' }) }))
-      assert(result.content?.[0]?.text?.startsWith('Notes of alice (scopes: notes:read)'), `unexpected answer: ${result.content?.[0]?.text}`)
+      assert(
+        result.content?.[0]?.text?.startsWith('Notes of alice (scopes: notes:read)'),
+        `unexpected answer: ${result.content?.[0]?.text}`,
+      )
     },
   },
   {
     id: 'notes-per-sub',
-    title: 'notes belong to the token\'s sub: bob does not see alice\'s note',
+    title: "notes belong to the token's sub: bob does not see alice's note",
     spec: 'RFC 9068 §2.2 (sub)',
     async run(t) {
       const note = `alice only ${randomUUID()}`
       const alice = await t.token({ sub: 'alice', scope: 'notes:read notes:write' })
       rpcResult(await t.mcp(rpc('tools/call', { name: 'add_note', arguments: { text: note } }), { token: alice }))
       const bob = rpcResult(await t.mcp(readNotes, { token: await t.token({ sub: 'bob' }) }))
-      assert(!bob.content?.[0]?.text?.includes(note), 'bob can read alice\'s note')
+      assert(!bob.content?.[0]?.text?.includes(note), "bob can read alice's note")
       const mine = rpcResult(await t.mcp(readNotes, { token: alice }))
       assert(mine.content?.[0]?.text?.includes(note), 'alice cannot read her own note')
     },
@@ -108,16 +111,20 @@ export const checks: Check[] = [
   refused('header-jwk', 'signed by a key offered in the header (jwk)', 'RFC 8725 §3.10', (t) => selfSignedToken({ port: t.port }, 'jwk')),
   refused('header-jku', 'signed by a key offered by URL (jku)', 'RFC 8725 §3.10', (t) => selfSignedToken({ port: t.port }, 'jku')),
   refused('header-x5u', 'signed by a certificate offered by URL (x5u)', 'RFC 8725 §3.10', (t) => selfSignedToken({ port: t.port }, 'x5u')),
-  refused('foreign-key', 'signed by a stranger\'s key under our kid', 'RFC 7515 §5.2', (t) => selfSignedToken({ port: t.port }, 'none')),
+  refused('foreign-key', "signed by a stranger's key under our kid", 'RFC 7515 §5.2', (t) => selfSignedToken({ port: t.port }, 'none')),
   refused('no-kid', 'no kid in the header', 'RFC 7515 §4.1.4', (t) => t.token({ header: { kid: undefined } })),
   refused('unknown-kid', 'a kid this server does not know', 'RFC 7517 §4.5', (t) => t.token({ header: { kid: 'rotated-away' } })),
   refused('expired', 'expired a minute ago', 'RFC 7519 §4.1.4', (t) => t.token({ ttl: -60 })),
   refused('no-exp', 'no exp at all', 'RFC 9068 §2.2', (t) => t.token({ claims: { exp: undefined } })),
-  refused('not-yet-valid', 'nbf an hour from now', 'RFC 7519 §4.1.5', (t) => t.token({ claims: { nbf: Math.floor(Date.now() / 1000) + 3600 } })),
+  refused('not-yet-valid', 'nbf an hour from now', 'RFC 7519 §4.1.5', (t) =>
+    t.token({ claims: { nbf: Math.floor(Date.now() / 1000) + 3600 } }),
+  ),
   refused('iss-other', 'issued by another issuer', 'RFC 9068 §4', (t) => t.token({ claims: { iss: 'https://evil.example' } })),
   refused('iss-slash', 'issuer with a trailing slash', 'RFC 9068 §4, RFC 8414 §3.3', (t) => t.token({ claims: { iss: `${t.base}/` } })),
   refused('iss-case', 'issuer in another case (HTTP://…)', 'RFC 9068 §4', (t) => t.token({ claims: { iss: t.base.toUpperCase() } })),
-  refused('iss-localhost', 'issuer localhost instead of 127.0.0.1', 'RFC 9068 §4', (t) => t.token({ claims: { iss: `http://localhost:${t.port}` } })),
+  refused('iss-localhost', 'issuer localhost instead of 127.0.0.1', 'RFC 9068 §4', (t) =>
+    t.token({ claims: { iss: `http://localhost:${t.port}` } }),
+  ),
   refused('aud-other', 'audience another resource', 'RFC 8707 §2, MCP token passthrough', (t) => t.token({ aud: `${t.base}/other-mcp` })),
   refused('aud-issuer', 'audience the issuer, not the resource', 'RFC 9068 §4', (t) => t.token({ aud: t.base })),
   refused('aud-client', 'audience the client id', 'RFC 9068 §4', (t) => t.token({ aud: 'workshop-dev-token' })),

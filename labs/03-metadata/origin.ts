@@ -9,7 +9,9 @@ export function checkOrigin(allowed: string[]): RequestHandler {
     // No Origin: not a browser's cross-site request (curl, an SDK client). Nothing to check.
     if (origin === undefined) return next()
     if (!allowed.includes(origin)) {
-      res.status(403).json({ jsonrpc: '2.0', error: { code: -32000, message: 'Forbidden: this Origin may not call this server' }, id: null })
+      res
+        .status(403)
+        .json({ jsonrpc: '2.0', error: { code: -32000, message: 'Forbidden: this Origin may not call this server' }, id: null })
       return
     }
     res.setHeader('Access-Control-Allow-Origin', origin)
@@ -18,7 +20,10 @@ export function checkOrigin(allowed: string[]): RequestHandler {
     res.setHeader('Access-Control-Expose-Headers', 'WWW-Authenticate, Mcp-Session-Id, Mcp-Protocol-Version')
     if (req.method === 'OPTIONS') {
       res.setHeader('Access-Control-Allow-Methods', 'GET, POST, DELETE, OPTIONS')
-      res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, Accept, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID')
+      res.setHeader(
+        'Access-Control-Allow-Headers',
+        'Authorization, Content-Type, Accept, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID',
+      )
       res.setHeader('Access-Control-Max-Age', '600')
       res.status(204).end()
       return

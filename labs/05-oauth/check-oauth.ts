@@ -97,7 +97,13 @@ function redirectMismatch(id: string, what: string, redirectUri: string): Check 
 }
 
 /** A code redeemed with something wrong. The code comes from a fresh, honest authorization. */
-function redeemError(id: string, title: string, spec: string, error: string, redeem: (t: CheckContext, code: string, verifier: string) => Promise<Reply>): Check {
+function redeemError(
+  id: string,
+  title: string,
+  spec: string,
+  error: string,
+  redeem: (t: CheckContext, code: string, verifier: string) => Promise<Reply>,
+): Check {
   return {
     id,
     title: `${title} → ${error}`,
@@ -116,7 +122,11 @@ function badRegistration(id: string, what: string, redirectUris: unknown): Check
     title: `registering ${what} → 400 invalid_redirect_uri`,
     spec: 'RFC 7591 §3.2.2, OAuth 2.1 §2.3.1',
     async run(t) {
-      expectOAuthError(await t.send({ url: '/register', body: { client_name: 'bad', redirect_uris: redirectUris, token_endpoint_auth_method: 'none' } }), 400, 'invalid_redirect_uri')
+      expectOAuthError(
+        await t.send({ url: '/register', body: { client_name: 'bad', redirect_uris: redirectUris, token_endpoint_auth_method: 'none' } }),
+        400,
+        'invalid_redirect_uri',
+      )
     },
   }
 }
@@ -132,7 +142,10 @@ export const oauthChecks: Check[] = [
       const attempt = await startAuthorization(t, { client, scope: 'notes:read notes:write' })
       expectStatus(attempt.reply, 200)
       const login = onlyForm(attempt.reply)
-      assert('username' in login.fields && 'password' in login.fields && login.fields.csrf_token, 'the sign-in form lacks username, password or a CSRF token')
+      assert(
+        'username' in login.fields && 'password' in login.fields && login.fields.csrf_token,
+        'the sign-in form lacks username, password or a CSRF token',
+      )
       const consentPage = await signIn(t, attempt, 'alice')
       expectStatus(consentPage, 200)
       for (const text of ['Flow check', client.client_id, '127.0.0.1:8976', 'notes:read', 'notes:write']) {
@@ -142,13 +155,22 @@ export const oauthChecks: Check[] = [
       expectEqual(target, CALLBACK, 'the redirect target')
       expectEqual(params.state, attempt.state, 'state')
       expectEqual(params.iss, t.base, 'iss (RFC 9207)')
-      const reply = await exchangeCode(t, { client, code: params.code, verifier: attempt.pkce.verifier, redirectUri: CALLBACK, resource: t.mcpUrl })
+      const reply = await exchangeCode(t, {
+        client,
+        code: params.code,
+        verifier: attempt.pkce.verifier,
+        redirectUri: CALLBACK,
+        resource: t.mcpUrl,
+      })
       expectStatus(reply, 200)
       expectEqual(reply.headers['cache-control'], 'no-store', 'Cache-Control on the token response (OAuth 2.1 §3.2.3)')
       expectEqual(reply.json.token_type, 'Bearer', 'token_type')
       expectEqual(reply.json.scope, 'notes:read notes:write', 'scope')
       assert(typeof reply.json.refresh_token === 'string', 'no refresh token')
-      assert(reply.json.expires_in > 0 && reply.json.expires_in <= 900, `expires_in ${reply.json.expires_in}: access tokens should be short-lived`)
+      assert(
+        reply.json.expires_in > 0 && reply.json.expires_in <= 900,
+        `expires_in ${reply.json.expires_in}: access tokens should be short-lived`,
+      )
       const result = rpcResult(await t.mcp(readNotes, { token: reply.json.access_token }))
       assert(result.content?.[0]?.text?.startsWith('Notes of alice'), `unexpected answer: ${result.content?.[0]?.text}`)
     },
@@ -167,13 +189,27 @@ export const oauthChecks: Check[] = [
       expectEqual(m.response_types_supported, ['code'], 'response_types_supported')
       expectEqual(m.authorization_response_iss_parameter_supported, true, 'authorization_response_iss_parameter_supported')
       expectEqual(m.client_id_metadata_document_supported, true, 'client_id_metadata_document_supported')
-      for (const scope of ['notes:read', 'notes:write', 'notes:admin']) assert(m.scopes_supported?.includes(scope), `scopes_supported lacks ${scope}`)
-      assert(!m.grant_types_supported?.includes('implicit') && !m.grant_types_supported?.includes('password'), 'grants OAuth 2.1 removed are advertised')
+      for (const scope of ['notes:read', 'notes:write', 'notes:admin'])
+        assert(m.scopes_supported?.includes(scope), `scopes_supported lacks ${scope}`)
+      assert(
+        !m.grant_types_supported?.includes('implicit') && !m.grant_types_supported?.includes('password'),
+        'grants OAuth 2.1 removed are advertised',
+      )
       // Nothing advertised may point at nothing: every endpoint answers, if only with an error.
-      const endpoints = ['authorization_endpoint', 'token_endpoint', 'registration_endpoint', 'revocation_endpoint', 'introspection_endpoint']
+      const endpoints = [
+        'authorization_endpoint',
+        'token_endpoint',
+        'registration_endpoint',
+        'revocation_endpoint',
+        'introspection_endpoint',
+      ]
       for (const name of endpoints) {
         assert(typeof m[name] === 'string' && m[name].startsWith(`${t.base}/`), `${name} is not on this server: ${m[name]}`)
-        const probe = await t.send({ url: m[name], method: name === 'authorization_endpoint' ? 'GET' : 'POST', form: name === 'authorization_endpoint' ? undefined : {} })
+        const probe = await t.send({
+          url: m[name],
+          method: name === 'authorization_endpoint' ? 'GET' : 'POST',
+          form: name === 'authorization_endpoint' ? undefined : {},
+        })
         assert(probe.status !== 404 && probe.status < 500, `${name} answers ${probe.status}`)
       }
       expectStatus(await t.send({ url: m.jwks_uri }), 200)
@@ -190,7 +226,11 @@ export const oauthChecks: Check[] = [
       const claims = decodeJwt(tokens.access_token)
       const jwks = (await t.send({ url: '/.well-known/jwks.json' })).json
       expectEqual([header.alg, header.typ, header.kid], ['RS256', 'at+jwt', jwks.keys[0].kid], 'alg, typ, kid')
-      expectEqual([claims.iss, claims.sub, claims.aud, claims.client_id, claims.scope], [t.base, 'alice', t.mcpUrl, tokens.client.client_id, 'notes:read'], 'iss, sub, aud, client_id, scope')
+      expectEqual(
+        [claims.iss, claims.sub, claims.aud, claims.client_id, claims.scope],
+        [t.base, 'alice', t.mcpUrl, tokens.client.client_id, 'notes:read'],
+        'iss, sub, aud, client_id, scope',
+      )
       assert(typeof claims.jti === 'string' && claims.jti.length >= 16, 'no usable jti')
       const lifetime = Number(claims.exp) - Number(claims.iat)
       assert(lifetime >= 60 && lifetime <= 900, `the token lives ${lifetime} s: expected 1 to 15 minutes`)
@@ -202,15 +242,25 @@ export const oauthChecks: Check[] = [
     spec: 'OAuth 2.1 §7.10, RFC 7034, MCP security best practices',
     async run(t) {
       const attempt = await startAuthorization(t)
-      const pages = { 'sign-in page': attempt.reply, 'consent page': await signIn(t, attempt, 'alice'), 'error page': (await t.send({ url: '/authorize?client_id=nobody' })) }
+      const pages = {
+        'sign-in page': attempt.reply,
+        'consent page': await signIn(t, attempt, 'alice'),
+        'error page': await t.send({ url: '/authorize?client_id=nobody' }),
+      }
       for (const [name, page] of Object.entries(pages)) {
         expectEqual(page.headers['x-frame-options'], 'DENY', `X-Frame-Options of the ${name}`)
-        assert(/frame-ancestors 'none'/.test(String(page.headers['content-security-policy'])), `the ${name}'s CSP lacks frame-ancestors 'none'`)
+        assert(
+          /frame-ancestors 'none'/.test(String(page.headers['content-security-policy'])),
+          `the ${name}'s CSP lacks frame-ancestors 'none'`,
+        )
         assert(/form-action 'self'/.test(String(page.headers['content-security-policy'])), `the ${name}'s CSP lacks form-action 'self'`)
         expectEqual(page.headers['cache-control'], 'no-store', `Cache-Control of the ${name}`)
       }
       const cookie = String(attempt.reply.headers['set-cookie'])
-      assert(/HttpOnly/i.test(cookie) && /SameSite=Lax/i.test(cookie), `the CSRF cookie is not HttpOnly and SameSite=Lax: ${cookie.replace(/=[^;]+/, '=…')}`)
+      assert(
+        /HttpOnly/i.test(cookie) && /SameSite=Lax/i.test(cookie),
+        `the CSRF cookie is not HttpOnly and SameSite=Lax: ${cookie.replace(/=[^;]+/, '=…')}`,
+      )
     },
   },
   {
@@ -220,7 +270,10 @@ export const oauthChecks: Check[] = [
     async run(t) {
       const attempt = await startAuthorization(t, { scope: 'notes:read notes:write' })
       const consentPage = await signIn(t, attempt, 'bob')
-      assert(/notes:write<\/code>, which bob cannot grant/.test(consentPage.text), 'the consent page does not say bob cannot grant notes:write')
+      assert(
+        /notes:write<\/code>, which bob cannot grant/.test(consentPage.text),
+        'the consent page does not say bob cannot grant notes:write',
+      )
       const { params } = readRedirect(await decide(t, attempt, consentPage, 'approve'))
       const reply = await exchangeCode(t, { client: attempt.client, code: params.code, verifier: attempt.pkce.verifier })
       expectStatus(reply, 200)
@@ -242,7 +295,11 @@ export const oauthChecks: Check[] = [
     async run(t) {
       const attempt = await startAuthorization(t)
       const { params } = readRedirect(await decide(t, attempt, await signIn(t, attempt, 'alice'), 'deny'))
-      expectEqual([params.error, params.state, params.iss, params.code], ['access_denied', attempt.state, t.base, undefined], 'error, state, iss, code')
+      expectEqual(
+        [params.error, params.state, params.iss, params.code],
+        ['access_denied', attempt.state, t.base, undefined],
+        'error, state, iss, code',
+      )
     },
   },
   {
@@ -276,7 +333,10 @@ export const oauthChecks: Check[] = [
       const consentPage = await signIn(t, attempt, 'alice')
       const form = onlyForm(consentPage)
       const { csrf_token: _, ...withoutToken } = form.fields
-      expectErrorPage(await t.send({ url: form.action, headers: attempt.jar.header(t.url(form.action)), form: { ...withoutToken, decision: 'approve' } }), 403)
+      expectErrorPage(
+        await t.send({ url: form.action, headers: attempt.jar.header(t.url(form.action)), form: { ...withoutToken, decision: 'approve' } }),
+        403,
+      )
       expectErrorPage(await submitForm(t, attempt, form, { decision: 'approve', csrf_token: 'x'.repeat(43) }), 403)
       expectErrorPage(await t.send({ url: form.action, form: { ...form.fields, decision: 'approve' } }), 403) // no cookie: another browser
       // The refusals changed nothing: the genuine form still works.
@@ -290,20 +350,52 @@ export const oauthChecks: Check[] = [
     async run(t) {
       const attempt = await startAuthorization(t)
       const form = onlyForm(attempt.reply)
-      expectErrorPage(await t.send({ url: '/authorize/consent', headers: attempt.jar.header(t.url('/authorize/consent')), form: { request_id: form.fields.request_id, csrf_token: form.fields.csrf_token, decision: 'approve' } }))
+      expectErrorPage(
+        await t.send({
+          url: '/authorize/consent',
+          headers: attempt.jar.header(t.url('/authorize/consent')),
+          form: { request_id: form.fields.request_id, csrf_token: form.fields.csrf_token, decision: 'approve' },
+        }),
+      )
     },
   },
 
   // ---- /authorize: errors the client hears about (redirected, with state and iss)
-  authorizeError('pkce-missing', 'no code_challenge', 'OAuth 2.1 §4.1.1, RFC 7636 §4.4.1', 'invalid_request', () => ({ params: { code_challenge: undefined, code_challenge_method: undefined } })),
-  authorizeError('pkce-plain', 'code_challenge_method=plain', 'OAuth 2.1 §4.1.1, RFC 7636 §4.2', 'invalid_request', () => ({ params: { code_challenge_method: 'plain' } })),
-  authorizeError('pkce-method-missing', 'a code_challenge without code_challenge_method (plain by default)', 'RFC 7636 §4.3', 'invalid_request', () => ({ params: { code_challenge_method: undefined } })),
-  authorizeError('pkce-bad-challenge', 'a code_challenge that is no SHA-256', 'RFC 7636 §4.2', 'invalid_request', () => ({ params: { code_challenge: 'too-short' } })),
-  authorizeError('resource-missing', 'no resource', 'RFC 8707 §2, MCP authorization', 'invalid_target', () => ({ params: { resource: undefined } })),
-  authorizeError('resource-other', 'resource another server', 'RFC 8707 §2', 'invalid_target', () => ({ params: { resource: 'https://evil.example/mcp' } })),
-  authorizeError('resource-slash', 'resource with a trailing slash', 'RFC 8707 §2', 'invalid_target', (t) => ({ params: { resource: `${t.mcpUrl}/` } })),
-  authorizeError('scope-unknown', 'an unknown scope', 'RFC 6749 §3.3, §4.1.2.1', 'invalid_scope', () => ({ scope: 'notes:read notes:everything' })),
-  authorizeError('response-type-token', 'response_type=token (implicit grant)', 'OAuth 2.1 §4.1.1, §10.1', 'unsupported_response_type', () => ({ params: { response_type: 'token' } })),
+  authorizeError('pkce-missing', 'no code_challenge', 'OAuth 2.1 §4.1.1, RFC 7636 §4.4.1', 'invalid_request', () => ({
+    params: { code_challenge: undefined, code_challenge_method: undefined },
+  })),
+  authorizeError('pkce-plain', 'code_challenge_method=plain', 'OAuth 2.1 §4.1.1, RFC 7636 §4.2', 'invalid_request', () => ({
+    params: { code_challenge_method: 'plain' },
+  })),
+  authorizeError(
+    'pkce-method-missing',
+    'a code_challenge without code_challenge_method (plain by default)',
+    'RFC 7636 §4.3',
+    'invalid_request',
+    () => ({ params: { code_challenge_method: undefined } }),
+  ),
+  authorizeError('pkce-bad-challenge', 'a code_challenge that is no SHA-256', 'RFC 7636 §4.2', 'invalid_request', () => ({
+    params: { code_challenge: 'too-short' },
+  })),
+  authorizeError('resource-missing', 'no resource', 'RFC 8707 §2, MCP authorization', 'invalid_target', () => ({
+    params: { resource: undefined },
+  })),
+  authorizeError('resource-other', 'resource another server', 'RFC 8707 §2', 'invalid_target', () => ({
+    params: { resource: 'https://evil.example/mcp' },
+  })),
+  authorizeError('resource-slash', 'resource with a trailing slash', 'RFC 8707 §2', 'invalid_target', (t) => ({
+    params: { resource: `${t.mcpUrl}/` },
+  })),
+  authorizeError('scope-unknown', 'an unknown scope', 'RFC 6749 §3.3, §4.1.2.1', 'invalid_scope', () => ({
+    scope: 'notes:read notes:everything',
+  })),
+  authorizeError(
+    'response-type-token',
+    'response_type=token (implicit grant)',
+    'OAuth 2.1 §4.1.1, §10.1',
+    'unsupported_response_type',
+    () => ({ params: { response_type: 'token' } }),
+  ),
   {
     id: 'param-repeated',
     title: 'a repeated parameter (two code_challenge) → redirect with error=invalid_request, state and iss',
@@ -323,7 +415,13 @@ export const oauthChecks: Check[] = [
     title: 'an unknown or missing client_id → error page, no redirect',
     spec: 'OAuth 2.1 §4.1.2.1',
     async run(t) {
-      expectErrorPage((await startAuthorization(t, { client: { client_id: 'no-such-client', token_endpoint_auth_method: 'none', redirect_uris: [CALLBACK] } })).reply)
+      expectErrorPage(
+        (
+          await startAuthorization(t, {
+            client: { client_id: 'no-such-client', token_endpoint_auth_method: 'none', redirect_uris: [CALLBACK] },
+          })
+        ).reply,
+      )
       expectErrorPage((await startAuthorization(t, { params: { client_id: undefined } })).reply)
     },
   },
@@ -373,28 +471,65 @@ export const oauthChecks: Check[] = [
         'https://client.example',
         'https://client.example/a/../oauth.json',
       ]) {
-        const reply = await startAuthorization(t, { client: { client_id: clientId, token_endpoint_auth_method: 'none', redirect_uris: [CALLBACK] } })
+        const reply = await startAuthorization(t, {
+          client: { client_id: clientId, token_endpoint_auth_method: 'none', redirect_uris: [CALLBACK] },
+        })
         expectErrorPage(reply.reply)
       }
     },
   },
 
   // ---- /token: the code
-  redeemError('verifier-missing', 'redeeming a code without code_verifier', 'RFC 7636 §4.5, §4.6', 'invalid_grant', async (t, code) => exchangeCode(t, { client: await sharedClient(t, 'public'), code })),
-  redeemError('verifier-wrong', 'redeeming a code with another (well-formed) verifier', 'RFC 7636 §4.6', 'invalid_grant', async (t, code) => exchangeCode(t, { client: await sharedClient(t, 'public'), code, verifier: pkcePair().verifier })),
-  redeemError('verifier-short', 'a 42-character verifier', 'RFC 7636 §4.1', 'invalid_grant', async (t, code) => exchangeCode(t, { client: await sharedClient(t, 'public'), code, verifier: 'a'.repeat(42) })),
-  redeemError('verifier-long', 'a 129-character verifier', 'RFC 7636 §4.1', 'invalid_grant', async (t, code) => exchangeCode(t, { client: await sharedClient(t, 'public'), code, verifier: 'a'.repeat(129) })),
-  redeemError('verifier-odd', 'a verifier with characters outside the unreserved set', 'RFC 7636 §4.1', 'invalid_grant', async (t, code) => exchangeCode(t, { client: await sharedClient(t, 'public'), code, verifier: `${'a'.repeat(42)}+/=` })),
-  redeemError('verifier-is-challenge', 'the challenge sent back as the verifier', 'RFC 7636 §4.6', 'invalid_grant', async (t, code, verifier) => exchangeCode(t, { client: await sharedClient(t, 'public'), code, verifier: pkcePair(verifier).challenge })),
-  redeemError('code-other-client', 'a code redeemed by another client', 'RFC 6749 §4.1.3', 'invalid_grant', async (t, code, verifier) => exchangeCode(t, { client: await secondClient(t), code, verifier })),
-  redeemError('code-redirect-uri', 'a redirect_uri at /token other than the one at /authorize', 'OAuth 2.1 §10.2, RFC 6749 §4.1.3', 'invalid_grant', async (t, code, verifier) => exchangeCode(t, { client: await sharedClient(t, 'public'), code, verifier, redirectUri: `${CALLBACK}/x` })),
-  redeemError('code-resource', 'a resource at /token other than the one approved', 'RFC 8707 §2.2', 'invalid_target', async (t, code, verifier) => exchangeCode(t, { client: await sharedClient(t, 'public'), code, verifier, resource: 'https://evil.example/mcp' })),
+  redeemError('verifier-missing', 'redeeming a code without code_verifier', 'RFC 7636 §4.5, §4.6', 'invalid_grant', async (t, code) =>
+    exchangeCode(t, { client: await sharedClient(t, 'public'), code }),
+  ),
+  redeemError('verifier-wrong', 'redeeming a code with another (well-formed) verifier', 'RFC 7636 §4.6', 'invalid_grant', async (t, code) =>
+    exchangeCode(t, { client: await sharedClient(t, 'public'), code, verifier: pkcePair().verifier }),
+  ),
+  redeemError('verifier-short', 'a 42-character verifier', 'RFC 7636 §4.1', 'invalid_grant', async (t, code) =>
+    exchangeCode(t, { client: await sharedClient(t, 'public'), code, verifier: 'a'.repeat(42) }),
+  ),
+  redeemError('verifier-long', 'a 129-character verifier', 'RFC 7636 §4.1', 'invalid_grant', async (t, code) =>
+    exchangeCode(t, { client: await sharedClient(t, 'public'), code, verifier: 'a'.repeat(129) }),
+  ),
+  redeemError('verifier-odd', 'a verifier with characters outside the unreserved set', 'RFC 7636 §4.1', 'invalid_grant', async (t, code) =>
+    exchangeCode(t, { client: await sharedClient(t, 'public'), code, verifier: `${'a'.repeat(42)}+/=` }),
+  ),
+  redeemError(
+    'verifier-is-challenge',
+    'the challenge sent back as the verifier',
+    'RFC 7636 §4.6',
+    'invalid_grant',
+    async (t, code, verifier) => exchangeCode(t, { client: await sharedClient(t, 'public'), code, verifier: pkcePair(verifier).challenge }),
+  ),
+  redeemError('code-other-client', 'a code redeemed by another client', 'RFC 6749 §4.1.3', 'invalid_grant', async (t, code, verifier) =>
+    exchangeCode(t, { client: await secondClient(t), code, verifier }),
+  ),
+  redeemError(
+    'code-redirect-uri',
+    'a redirect_uri at /token other than the one at /authorize',
+    'OAuth 2.1 §10.2, RFC 6749 §4.1.3',
+    'invalid_grant',
+    async (t, code, verifier) => exchangeCode(t, { client: await sharedClient(t, 'public'), code, verifier, redirectUri: `${CALLBACK}/x` }),
+  ),
+  redeemError(
+    'code-resource',
+    'a resource at /token other than the one approved',
+    'RFC 8707 §2.2',
+    'invalid_target',
+    async (t, code, verifier) =>
+      exchangeCode(t, { client: await sharedClient(t, 'public'), code, verifier, resource: 'https://evil.example/mcp' }),
+  ),
   {
     id: 'code-unknown',
     title: 'a code this server never issued → invalid_grant, not cached',
     spec: 'RFC 6749 §5.2, OAuth 2.1 §3.2.3',
     async run(t) {
-      expectOAuthError(await exchangeCode(t, { client: await sharedClient(t, 'public'), code: 'x'.repeat(43), verifier: pkcePair().verifier }), 400, 'invalid_grant')
+      expectOAuthError(
+        await exchangeCode(t, { client: await sharedClient(t, 'public'), code: 'x'.repeat(43), verifier: pkcePair().verifier }),
+        400,
+        'invalid_grant',
+      )
     },
   },
   {
@@ -423,7 +558,14 @@ export const oauthChecks: Check[] = [
     async run(t) {
       const client = await sharedClient(t, 'public')
       for (const grant of ['password', 'client_credentials', 'implicit', 'urn:ietf:params:oauth:grant-type:device_code']) {
-        expectOAuthError(await t.send({ url: '/token', form: { grant_type: grant, client_id: client.client_id, username: 'alice', password: 'wonderland' } }), 400, 'unsupported_grant_type')
+        expectOAuthError(
+          await t.send({
+            url: '/token',
+            form: { grant_type: grant, client_id: client.client_id, username: 'alice', password: 'wonderland' },
+          }),
+          400,
+          'unsupported_grant_type',
+        )
       }
       expectOAuthError(await t.send({ url: '/token', form: { client_id: client.client_id } }), 400, 'invalid_request')
     },
@@ -448,7 +590,15 @@ export const oauthChecks: Check[] = [
         expectOAuthError(reply, 401, 'invalid_client')
         assert(/^Basic /i.test(String(reply.headers['www-authenticate'])), 'no WWW-Authenticate: Basic challenge')
       }
-      expectOAuthError(await t.send({ url: '/token', headers: basic(client.client_id, client.client_secret!), form: { ...form, client_secret: client.client_secret! } }), 400, 'invalid_request')
+      expectOAuthError(
+        await t.send({
+          url: '/token',
+          headers: basic(client.client_id, client.client_secret!),
+          form: { ...form, client_secret: client.client_secret! },
+        }),
+        400,
+        'invalid_request',
+      )
     },
   },
   {
@@ -460,11 +610,20 @@ export const oauthChecks: Check[] = [
       const garbage: Omit<Req, 'url'>[] = [
         { body: { grant_type: 'authorization_code', client_id: client.client_id } },
         { body: '', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } },
-        { body: `grant_type=refresh_token&refresh_token=a&refresh_token=b&client_id=${client.client_id}`, headers: { 'Content-Type': 'application/x-www-form-urlencoded' } },
-        { body: `grant_type=authorization_code&client_id=${client.client_id}&code=${'a'.repeat(20_000)}`, headers: { 'Content-Type': 'application/x-www-form-urlencoded' } },
+        {
+          body: `grant_type=refresh_token&refresh_token=a&refresh_token=b&client_id=${client.client_id}`,
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        },
+        {
+          body: `grant_type=authorization_code&client_id=${client.client_id}&code=${'a'.repeat(20_000)}`,
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        },
         { body: 'grant_type=%ZZ&client_id=%E0%A4%A', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } },
         { headers: { Authorization: 'Basic %%%' }, form: { grant_type: 'refresh_token', refresh_token: 'x' } },
-        { headers: { Authorization: `Basic ${Buffer.from('no-colon').toString('base64')}` }, form: { grant_type: 'refresh_token', refresh_token: 'x' } },
+        {
+          headers: { Authorization: `Basic ${Buffer.from('no-colon').toString('base64')}` },
+          form: { grant_type: 'refresh_token', refresh_token: 'x' },
+        },
       ]
       for (const req of garbage) {
         const reply = await t.send({ url: '/token', ...req })
@@ -484,7 +643,10 @@ export const oauthChecks: Check[] = [
       const first = await refreshTokens(t, { client: tokens.client, refreshToken: tokens.refresh_token! })
       expectStatus(first, 200)
       expectEqual(first.headers['cache-control'], 'no-store', 'Cache-Control')
-      assert(typeof first.json.refresh_token === 'string' && first.json.refresh_token !== tokens.refresh_token, 'the refresh token was not rotated')
+      assert(
+        typeof first.json.refresh_token === 'string' && first.json.refresh_token !== tokens.refresh_token,
+        'the refresh token was not rotated',
+      )
       rpcResult(await t.mcp(readNotes, { token: first.json.access_token }))
       expectOAuthError(await refreshTokens(t, { client: tokens.client, refreshToken: tokens.refresh_token! }), 400, 'invalid_grant')
       // The thief or the client: the server cannot tell, so every token of the grant is dead.
@@ -502,7 +664,11 @@ export const oauthChecks: Check[] = [
       const narrow = await refreshTokens(t, { client: tokens.client, refreshToken: tokens.refresh_token!, scope: 'notes:read' })
       expectStatus(narrow, 200)
       expectEqual(narrow.json.scope, 'notes:read', 'the narrowed scope')
-      const again = await refreshTokens(t, { client: tokens.client, refreshToken: narrow.json.refresh_token, scope: 'notes:read notes:write' })
+      const again = await refreshTokens(t, {
+        client: tokens.client,
+        refreshToken: narrow.json.refresh_token,
+        scope: 'notes:read notes:write',
+      })
       expectStatus(again, 200)
       expectEqual(again.json.scope, 'notes:read notes:write', 'the scope of the next refresh')
     },
@@ -514,7 +680,11 @@ export const oauthChecks: Check[] = [
     async run(t) {
       const tokens = await obtainTokens(t, { user: 'alice', scope: 'notes:read' })
       for (const scope of ['notes:read notes:write', 'notes:admin']) {
-        expectOAuthError(await refreshTokens(t, { client: tokens.client, refreshToken: tokens.refresh_token!, scope }), 400, 'invalid_scope')
+        expectOAuthError(
+          await refreshTokens(t, { client: tokens.client, refreshToken: tokens.refresh_token!, scope }),
+          400,
+          'invalid_scope',
+        )
       }
     },
   },
@@ -533,7 +703,11 @@ export const oauthChecks: Check[] = [
     spec: 'RFC 8707 §2.2',
     async run(t) {
       const tokens = await obtainTokens(t, { user: 'alice' })
-      expectOAuthError(await refreshTokens(t, { client: tokens.client, refreshToken: tokens.refresh_token!, resource: 'https://evil.example/mcp' }), 400, 'invalid_target')
+      expectOAuthError(
+        await refreshTokens(t, { client: tokens.client, refreshToken: tokens.refresh_token!, resource: 'https://evil.example/mcp' }),
+        400,
+        'invalid_target',
+      )
     },
   },
 
@@ -546,7 +720,11 @@ export const oauthChecks: Check[] = [
       const client = await registerClient(t, { client_name: 'Echo check' })
       assert(client.client_secret === undefined, 'a public client got a secret')
       assert(typeof client.client_id_issued_at === 'number', 'no client_id_issued_at')
-      expectEqual([client.client_name, client.redirect_uris, client.token_endpoint_auth_method], ['Echo check', [CALLBACK], 'none'], 'the echoed metadata')
+      expectEqual(
+        [client.client_name, client.redirect_uris, client.token_endpoint_auth_method],
+        ['Echo check', [CALLBACK], 'none'],
+        'the echoed metadata',
+      )
     },
   },
   {
@@ -556,7 +734,11 @@ export const oauthChecks: Check[] = [
     async run(t) {
       const reply = await t.send({ url: '/register', body: { redirect_uris: [HTTPS_CALLBACK] } })
       expectStatus(reply, 201)
-      expectEqual([reply.json.token_endpoint_auth_method, reply.json.client_secret_expires_at], ['client_secret_basic', 0], 'auth method, secret expiry')
+      expectEqual(
+        [reply.json.token_endpoint_auth_method, reply.json.client_secret_expires_at],
+        ['client_secret_basic', 0],
+        'auth method, secret expiry',
+      )
       assert(typeof reply.json.client_secret === 'string' && reply.json.client_secret.length >= 32, 'no strong client_secret')
       expectEqual(reply.headers['cache-control'], 'no-store', 'Cache-Control')
     },
@@ -573,8 +755,18 @@ export const oauthChecks: Check[] = [
     title: 'an unsupported auth method, grant or response type → 400 invalid_client_metadata',
     spec: 'RFC 7591 §2, §3.2.2',
     async run(t) {
-      for (const bad of [{ token_endpoint_auth_method: 'private_key_jwt' }, { grant_types: ['password'] }, { grant_types: ['refresh_token'] }, { response_types: ['token'] }, { client_name: 42 }]) {
-        expectOAuthError(await t.send({ url: '/register', body: { redirect_uris: [HTTPS_CALLBACK], ...bad } }), 400, 'invalid_client_metadata')
+      for (const bad of [
+        { token_endpoint_auth_method: 'private_key_jwt' },
+        { grant_types: ['password'] },
+        { grant_types: ['refresh_token'] },
+        { response_types: ['token'] },
+        { client_name: 42 },
+      ]) {
+        expectOAuthError(
+          await t.send({ url: '/register', body: { redirect_uris: [HTTPS_CALLBACK], ...bad } }),
+          400,
+          'invalid_client_metadata',
+        )
       }
     },
   },
@@ -620,7 +812,7 @@ export const oauthChecks: Check[] = [
   },
   {
     id: 'revoke-unknown',
-    title: 'revoking garbage or another client\'s token → 200, and that token lives on',
+    title: "revoking garbage or another client's token → 200, and that token lives on",
     spec: 'RFC 7009 §2.2',
     async run(t) {
       const tokens = await obtainTokens(t, { user: 'alice' })
@@ -661,11 +853,18 @@ export const oauthChecks: Check[] = [
       const access = await introspectToken(t, { client, token: tokens.access_token })
       expectStatus(access, 200)
       const { active, scope, client_id, sub, aud, iss, token_type } = access.json
-      expectEqual({ active, scope, client_id, sub, aud, iss, token_type }, { active: true, scope: 'notes:admin', client_id: client.client_id, sub: 'carol', aud: t.mcpUrl, iss: t.base, token_type: 'Bearer' }, 'the introspection')
-      assert(['exp', 'iat', 'jti'].every((claim) => access.json[claim] !== undefined), 'exp, iat or jti missing')
+      expectEqual(
+        { active, scope, client_id, sub, aud, iss, token_type },
+        { active: true, scope: 'notes:admin', client_id: client.client_id, sub: 'carol', aud: t.mcpUrl, iss: t.base, token_type: 'Bearer' },
+        'the introspection',
+      )
+      assert(
+        ['exp', 'iat', 'jti'].every((claim) => access.json[claim] !== undefined),
+        'exp, iat or jti missing',
+      )
       expectEqual(access.headers['cache-control'], 'no-store', 'Cache-Control')
       const refresh = await introspectToken(t, { client, token: tokens.refresh_token! })
-      expectEqual([refresh.json.active, refresh.json.token_type], [true, 'refresh_token'], 'the refresh token\'s introspection')
+      expectEqual([refresh.json.active, refresh.json.token_type], [true, 'refresh_token'], "the refresh token's introspection")
     },
   },
   {

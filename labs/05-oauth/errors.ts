@@ -14,7 +14,10 @@ export const requireJsonBody: RequestHandler = (req, res, next) => {
 
 export const methodNotAllowed: RequestHandler = (_req, res) => {
   // Stateless server: no SSE stream to GET and no session to DELETE (MCP transports, Streamable HTTP).
-  res.status(405).set('Allow', 'POST').json(rpcError(405, -32000, 'Method not allowed: POST JSON-RPC messages to /mcp').body)
+  res
+    .status(405)
+    .set('Allow', 'POST')
+    .json(rpcError(405, -32000, 'Method not allowed: POST JSON-RPC messages to /mcp').body)
 }
 
 export const notFound: RequestHandler = (_req, res) => {

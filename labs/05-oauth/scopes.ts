@@ -38,7 +38,8 @@ export function requirementOf(message: unknown): Requirement {
   if (method === undefined) return { open: true } // a response to the server: executes nothing
   if (typeof method !== 'string') return { unknown: 'method is not a string' }
   if (OPEN_METHODS.has(method) || method.startsWith('notifications/')) return { open: true }
-  const target = method === 'tools/call' ? params?.name : method === 'resources/read' ? params?.uri : method === 'prompts/get' ? params?.name : ''
+  const target =
+    method === 'tools/call' ? params?.name : method === 'resources/read' ? params?.uri : method === 'prompts/get' ? params?.name : ''
   const scope = typeof target === 'string' ? SCOPE_TABLE.get(`${method} ${target}`) : undefined
   return scope ? { scope } : { unknown: `${method} ${typeof target === 'string' ? target : ''}`.trim() }
 }
@@ -59,7 +60,9 @@ export function requireScopes(challenge: Record<string, string>): RequestHandler
     for (const message of messages) {
       const requirement = requirementOf(message)
       if ('unknown' in requirement) {
-        res.status(400).json({ jsonrpc: '2.0', error: { code: -32601, message: `Unknown operation: ${requirement.unknown.slice(0, 100)}` }, id: null })
+        res
+          .status(400)
+          .json({ jsonrpc: '2.0', error: { code: -32601, message: `Unknown operation: ${requirement.unknown.slice(0, 100)}` }, id: null })
         return
       }
       if ('scope' in requirement) needed.add(requirement.scope)

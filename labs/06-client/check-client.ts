@@ -18,12 +18,24 @@ export const clientChecks: Check[] = [
       const run = await walk(t.mcpUrl, freshData())
       expectWalked(run)
       const seen = run.legs
-      for (const leg of ['The bare request', 'Protected-resource metadata', 'Authorization-server metadata', 'Registration', 'The authorization request', 'Login and consent', 'The code and its iss', 'Token exchange', 'Step-up', 'Refresh', 'Revocation']) {
+      for (const leg of [
+        'The bare request',
+        'Protected-resource metadata',
+        'Authorization-server metadata',
+        'Registration',
+        'The authorization request',
+        'Login and consent',
+        'The code and its iss',
+        'Token exchange',
+        'Step-up',
+        'Refresh',
+        'Revocation',
+      ]) {
         assert(seen.includes(leg), `no "${leg}" leg in the walk (legs: ${seen.join(', ')})`)
       }
       assert(run.output.includes('stepped up: the new token carries notes:admin'), 'carol did not step up to notes:admin')
       assert(/scope="notes:read notes:write notes:admin"/.test(run.output), 'the step-up did not ask for the union of scopes')
-      assert(run.output.includes('its access token is refused too'), 'the revoked grant\'s access token still works at this server')
+      assert(run.output.includes('its access token is refused too'), "the revoked grant's access token still works at this server")
     },
   },
   {
@@ -37,7 +49,10 @@ export const clientChecks: Check[] = [
       expectWalked(again)
       const seen = again.legs
       assert(!seen.includes('Registration'), 'the second walk registered again')
-      assert(seen.indexOf('Refresh') !== -1 && seen.indexOf('Refresh') < seen.indexOf('Step-up'), 'the second walk did not start with a refresh')
+      assert(
+        seen.indexOf('Refresh') !== -1 && seen.indexOf('Refresh') < seen.indexOf('Step-up'),
+        'the second walk did not start with a refresh',
+      )
       assert(seen.indexOf('Login and consent') > seen.indexOf('Step-up'), 'the second walk logged in before it needed to step up')
       assert(again.output.includes('registered earlier'), 'the second walk did not say it reused the registration')
     },

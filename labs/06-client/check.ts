@@ -42,7 +42,10 @@ async function discover(t: CheckContext) {
   const issuer = resource.authorization_servers?.[0]
   assert(typeof issuer === 'string', 'authorization_servers is missing or empty')
   // RFC 8414 §3.1: for an issuer without a path the well-known suffix goes right after the host.
-  const server = await fetchMetadata(t, `${new URL(issuer).origin}/.well-known/oauth-authorization-server${new URL(issuer).pathname.replace(/\/$/, '')}`)
+  const server = await fetchMetadata(
+    t,
+    `${new URL(issuer).origin}/.well-known/oauth-authorization-server${new URL(issuer).pathname.replace(/\/$/, '')}`,
+  )
   return { challenge: bare.challenge!, metadataUrl, resource, issuer, server }
 }
 
@@ -51,9 +54,9 @@ const call = (name: string, args: Record<string, unknown> = {}, id: number | str
 /** Refused by the gate: 403, insufficient_scope, the scopes this request needs, and where to learn more. */
 function expectStepUp(reply: Reply, scopes: string, base: string): void {
   expectChallenge(reply, 403, 'insufficient_scope')
-  expectEqual(reply.challenge?.params.scope, scopes, 'the challenge\'s scope')
+  expectEqual(reply.challenge?.params.scope, scopes, "the challenge's scope")
   expectEqual(reply.challenge?.params.resource_metadata, `${base}/.well-known/oauth-protected-resource/mcp`, 'resource_metadata')
-  expectEqual(reply.json?.error, 'insufficient_scope', 'the JSON body\'s error')
+  expectEqual(reply.json?.error, 'insufficient_scope', "the JSON body's error")
 }
 
 /**
@@ -79,7 +82,11 @@ export const checks: Check[] = [
     title: 'a notes:read token cannot add: 403 insufficient_scope, scope="notes:write"',
     spec: 'RFC 6750 §3.1, MCP authorization §Scope Challenge Handling',
     async run(t) {
-      expectStepUp(await t.mcp(call('add_note', { text: 'sneaky' }), { token: await issued(t, 'bob', 'notes:read') }), 'notes:write', t.base)
+      expectStepUp(
+        await t.mcp(call('add_note', { text: 'sneaky' }), { token: await issued(t, 'bob', 'notes:read') }),
+        'notes:write',
+        t.base,
+      )
     },
   },
   {
@@ -118,7 +125,9 @@ export const checks: Check[] = [
     title: 'tools/list shows purge_notes to a read-only token, so a client knows it can step up',
     spec: 'MCP authorization §Step-Up Authorization Flow',
     async run(t) {
-      const names = rpcResult(await t.mcp(rpc('tools/list'), { token: await issued(t, 'bob', 'notes:read') })).tools.map((tool: { name: string }) => tool.name)
+      const names = rpcResult(await t.mcp(rpc('tools/list'), { token: await issued(t, 'bob', 'notes:read') })).tools.map(
+        (tool: { name: string }) => tool.name,
+      )
       assert(names.includes('purge_notes'), 'purge_notes is hidden from tools/list')
     },
   },
@@ -129,7 +138,11 @@ export const checks: Check[] = [
     async run(t) {
       rpcResult(await t.mcp(call('add_note', { text: 'keep me' }), { token: await issued(t, 'alice', 'notes:write') }))
       const reader = await issued(t, 'alice', 'notes:read')
-      expectStepUp(await t.mcp([call('read_notes', {}, 1), call('purge_notes', {}, 2)], { token: reader }), 'notes:read notes:admin', t.base)
+      expectStepUp(
+        await t.mcp([call('read_notes', {}, 1), call('purge_notes', {}, 2)], { token: reader }),
+        'notes:read notes:admin',
+        t.base,
+      )
       const read = rpcResult(await t.mcp(call('read_notes'), { token: reader }))
       assert(read.content?.[0]?.text?.includes('keep me'), 'the purge inside the refused batch ran anyway')
     },
@@ -161,7 +174,11 @@ export const checks: Check[] = [
       const admin = await issued(t, 'carol', 'notes:admin')
       const tricks = { 'X-Scope': 'notes:admin', Scope: 'notes:admin', 'X-Forwarded-User': 'admin' }
       expectStepUp(await t.mcp(call('purge_notes'), { token: reader, headers: tricks }), 'notes:admin', t.base)
-      const twice = await t.send({ url: '/mcp', headers: { ...mcpHeaders(), Authorization: [`Bearer ${reader}`, `Bearer ${admin}`] }, body: call('purge_notes') })
+      const twice = await t.send({
+        url: '/mcp',
+        headers: { ...mcpHeaders(), Authorization: [`Bearer ${reader}`, `Bearer ${admin}`] },
+        body: call('purge_notes'),
+      })
       assert(twice.status === 400 || twice.status === 401 || twice.status === 403, `two Authorization headers got HTTP ${twice.status}`)
     },
   },
@@ -212,7 +229,7 @@ export const checks: Check[] = [
   },
   {
     id: 'resource-metadata-root',
-    title: 'the root well-known URL serves the same metadata (the client\'s fallback)',
+    title: "the root well-known URL serves the same metadata (the client's fallback)",
     spec: 'RFC 9728 §3.1, MCP authorization §Protected Resource Metadata Discovery',
     async run(t) {
       const root = await fetchMetadata(t, '/.well-known/oauth-protected-resource')
@@ -228,7 +245,10 @@ export const checks: Check[] = [
       const scopes = challenge.params.scope?.split(' ') ?? []
       assert(scopes.length > 0, 'the challenge has no scope parameter')
       for (const scope of scopes) assert(resource.scopes_supported.includes(scope), `"${scope}" is not in scopes_supported`)
-      assert(![...scopes, ...resource.scopes_supported].includes('offline_access'), 'offline_access is a client\'s concern, not a resource\'s scope')
+      assert(
+        ![...scopes, ...resource.scopes_supported].includes('offline_access'),
+        "offline_access is a client's concern, not a resource's scope",
+      )
     },
   },
   {
@@ -251,7 +271,10 @@ export const checks: Check[] = [
       const jwks = await fetchMetadata(t, server.jwks_uri)
       const token = await t.token()
       const kid = JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString()).kid
-      assert(jwks.keys?.some((key: { kid?: string }) => key.kid === kid), 'jwks_uri does not serve the key tokens are signed with')
+      assert(
+        jwks.keys?.some((key: { kid?: string }) => key.kid === kid),
+        'jwks_uri does not serve the key tokens are signed with',
+      )
     },
   },
   {
@@ -329,19 +352,22 @@ export const checks: Check[] = [
     spec: 'RFC 9068 §4, RFC 6750 §2.1',
     async run(t) {
       const result = rpcResult(await t.mcp(readNotes, { token: await issued(t, 'alice', 'notes:read') }))
-      assert(result.content?.[0]?.text?.startsWith('Notes of alice (scopes: notes:read)'), `unexpected answer: ${result.content?.[0]?.text}`)
+      assert(
+        result.content?.[0]?.text?.startsWith('Notes of alice (scopes: notes:read)'),
+        `unexpected answer: ${result.content?.[0]?.text}`,
+      )
     },
   },
   {
     id: 'notes-per-sub',
-    title: 'notes belong to the token\'s sub: bob does not see alice\'s note',
+    title: "notes belong to the token's sub: bob does not see alice's note",
     spec: 'RFC 9068 §2.2 (sub)',
     async run(t) {
       const note = `alice only ${randomUUID()}`
       const alice = await issued(t, 'alice', 'notes:read notes:write')
       rpcResult(await t.mcp(rpc('tools/call', { name: 'add_note', arguments: { text: note } }), { token: alice }))
       const bob = rpcResult(await t.mcp(readNotes, { token: await issued(t, 'bob', 'notes:read') }))
-      assert(!bob.content?.[0]?.text?.includes(note), 'bob can read alice\'s note')
+      assert(!bob.content?.[0]?.text?.includes(note), "bob can read alice's note")
       const mine = rpcResult(await t.mcp(readNotes, { token: alice }))
       assert(mine.content?.[0]?.text?.includes(note), 'alice cannot read her own note')
     },
@@ -354,16 +380,20 @@ export const checks: Check[] = [
   refused('header-jwk', 'signed by a key offered in the header (jwk)', 'RFC 8725 §3.10', (t) => selfSignedToken({ port: t.port }, 'jwk')),
   refused('header-jku', 'signed by a key offered by URL (jku)', 'RFC 8725 §3.10', (t) => selfSignedToken({ port: t.port }, 'jku')),
   refused('header-x5u', 'signed by a certificate offered by URL (x5u)', 'RFC 8725 §3.10', (t) => selfSignedToken({ port: t.port }, 'x5u')),
-  refused('foreign-key', 'signed by a stranger\'s key under our kid', 'RFC 7515 §5.2', (t) => selfSignedToken({ port: t.port }, 'none')),
+  refused('foreign-key', "signed by a stranger's key under our kid", 'RFC 7515 §5.2', (t) => selfSignedToken({ port: t.port }, 'none')),
   refused('no-kid', 'no kid in the header', 'RFC 7515 §4.1.4', (t) => t.token({ header: { kid: undefined } })),
   refused('unknown-kid', 'a kid this server does not know', 'RFC 7517 §4.5', (t) => t.token({ header: { kid: 'rotated-away' } })),
   refused('expired', 'expired a minute ago', 'RFC 7519 §4.1.4', (t) => t.token({ ttl: -60 })),
   refused('no-exp', 'no exp at all', 'RFC 9068 §2.2', (t) => t.token({ claims: { exp: undefined } })),
-  refused('not-yet-valid', 'nbf an hour from now', 'RFC 7519 §4.1.5', (t) => t.token({ claims: { nbf: Math.floor(Date.now() / 1000) + 3600 } })),
+  refused('not-yet-valid', 'nbf an hour from now', 'RFC 7519 §4.1.5', (t) =>
+    t.token({ claims: { nbf: Math.floor(Date.now() / 1000) + 3600 } }),
+  ),
   refused('iss-other', 'issued by another issuer', 'RFC 9068 §4', (t) => t.token({ claims: { iss: 'https://evil.example' } })),
   refused('iss-slash', 'issuer with a trailing slash', 'RFC 9068 §4, RFC 8414 §3.3', (t) => t.token({ claims: { iss: `${t.base}/` } })),
   refused('iss-case', 'issuer in another case (HTTP://…)', 'RFC 9068 §4', (t) => t.token({ claims: { iss: t.base.toUpperCase() } })),
-  refused('iss-localhost', 'issuer localhost instead of 127.0.0.1', 'RFC 9068 §4', (t) => t.token({ claims: { iss: `http://localhost:${t.port}` } })),
+  refused('iss-localhost', 'issuer localhost instead of 127.0.0.1', 'RFC 9068 §4', (t) =>
+    t.token({ claims: { iss: `http://localhost:${t.port}` } }),
+  ),
   refused('aud-other', 'audience another resource', 'RFC 8707 §2, MCP token passthrough', (t) => t.token({ aud: `${t.base}/other-mcp` })),
   refused('aud-issuer', 'audience the issuer, not the resource', 'RFC 9068 §4', (t) => t.token({ aud: t.base })),
   refused('aud-client', 'audience the client id', 'RFC 9068 §4', (t) => t.token({ aud: 'workshop-dev-token' })),

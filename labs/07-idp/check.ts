@@ -40,19 +40,33 @@ async function discover(t: CheckContext, mcpUrl = t.mcpUrl) {
   const issuer = resource.authorization_servers?.[0]
   assert(typeof issuer === 'string', 'authorization_servers is missing or empty')
   // RFC 8414 §3.1: the URL a client tries first; for an issuer without a path the suffix follows the host.
-  const server: ServerMetadata = await fetchMetadata(t, `${new URL(issuer).origin}/.well-known/oauth-authorization-server${new URL(issuer).pathname.replace(/\/$/, '')}`)
-  expectEqual(server.issuer, issuer, 'the provider\'s issuer (RFC 8414 §3.3)')
+  const server: ServerMetadata = await fetchMetadata(
+    t,
+    `${new URL(issuer).origin}/.well-known/oauth-authorization-server${new URL(issuer).pathname.replace(/\/$/, '')}`,
+  )
+  expectEqual(server.issuer, issuer, "the provider's issuer (RFC 8414 §3.3)")
   return { challenge: bare.challenge!, metadataUrl, resource, issuer, server }
 }
 
 /** One person's whole walk: register a client, sign in through the provider's pages, exchange the code. */
-function signInAs(t: CheckContext, username: string, password: string, scope: string, options: { mcpUrl?: string; resource?: string } = {}): Promise<Session> {
+function signInAs(
+  t: CheckContext,
+  username: string,
+  password: string,
+  scope: string,
+  options: { mcpUrl?: string; resource?: string } = {},
+): Promise<Session> {
   return signIn({ mcpUrl: options.mcpUrl ?? t.mcpUrl, resource: options.resource, username, password, scope, send: (req) => t.send(req) })
 }
 const alice = (t: CheckContext, scope = 'notes:read notes:write') => signInAs(t, 'alice', 'wonderland', scope)
 
 /** An authorization request as a client builds it (PKCE S256, state, resource), with parameters changed or removed. */
-function authorizationUrl(server: ServerMetadata, clientId: string, resource: string, change: Record<string, string | undefined> = {}): string {
+function authorizationUrl(
+  server: ServerMetadata,
+  clientId: string,
+  resource: string,
+  change: Record<string, string | undefined> = {},
+): string {
   const request = { clientId, redirectUri: REDIRECT_URI, scope: 'notes:read', state: 'xyz', challenge: pkcePair().challenge, resource }
   return authorizationRequestUrl(server.authorization_endpoint, request, change)
 }
@@ -70,7 +84,7 @@ async function expectRedirectError(t: CheckContext, server: ServerMetadata, url:
 /** Refused by the gate: 403 insufficient_scope naming the scope (lab 4, unchanged). */
 function expectStepUp(reply: Reply, scope: string): void {
   expectChallenge(reply, 403, 'insufficient_scope')
-  expectEqual(reply.challenge?.params.scope, scope, 'the challenge\'s scope')
+  expectEqual(reply.challenge?.params.scope, scope, "the challenge's scope")
 }
 
 // A second pair of processes for introspection: a provider issuing opaque 5-second tokens and a
@@ -88,9 +102,14 @@ const lab = (file: string) => fileURLToPath(new URL(file, import.meta.url))
 function introspectionPair(): Promise<Pair> {
   pair ??= (async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'lab7-introspection-'))
-    const startIdp = (port: number) => startProcess('provider (opaque tokens)', lab('./idp/server.ts'), port, { env: { DATA_DIR: dataDir, ACCESS_TOKEN_FORMAT: 'opaque', ACCESS_TOKEN_TTL: '5' } })
+    const startIdp = (port: number) =>
+      startProcess('provider (opaque tokens)', lab('./idp/server.ts'), port, {
+        env: { DATA_DIR: dataDir, ACCESS_TOKEN_FORMAT: 'opaque', ACCESS_TOKEN_TTL: '5' },
+      })
     const idp = await startIdp(await freePort())
-    const rs = await startProcess('resource server (introspection)', lab('./server.ts'), await freePort(), { env: { DATA_DIR: dataDir, IDP_URL: idp.base, TOKEN_VALIDATION: 'introspection' } }).catch(async (error) => {
+    const rs = await startProcess('resource server (introspection)', lab('./server.ts'), await freePort(), {
+      env: { DATA_DIR: dataDir, IDP_URL: idp.base, TOKEN_VALIDATION: 'introspection' },
+    }).catch(async (error) => {
       await idp.stop()
       throw error
     })
@@ -138,7 +157,7 @@ export const checks: Check[] = [
   },
   {
     id: 'openid-configuration',
-    title: 'OpenID Connect discovery serves the same issuer, the client\'s second try',
+    title: "OpenID Connect discovery serves the same issuer, the client's second try",
     spec: 'OpenID Connect Discovery 1.0 §4, MCP authorization §Authorization Server Metadata Discovery',
     async run(t) {
       const { issuer } = await discover(t)
@@ -152,7 +171,8 @@ export const checks: Check[] = [
     title: 'the resource server no longer serves issuer metadata or keys of its own (the provider does)',
     spec: 'RFC 9728 §2 (authorization_servers), design: advertise only what exists',
     async run(t) {
-      for (const path of ['/.well-known/oauth-authorization-server', '/.well-known/jwks.json']) expectStatus(await t.send({ url: path }), 404)
+      for (const path of ['/.well-known/oauth-authorization-server', '/.well-known/jwks.json'])
+        expectStatus(await t.send({ url: path }), 404)
     },
   },
   {
@@ -164,23 +184,29 @@ export const checks: Check[] = [
       const scopes = challenge.params.scope?.split(' ') ?? []
       assert(scopes.length > 0, 'the challenge has no scope parameter')
       for (const scope of scopes) assert(resource.scopes_supported.includes(scope), `"${scope}" is not in scopes_supported`)
-      assert(!scopes.includes('offline_access'), 'offline_access is a client\'s concern, not a resource\'s scope')
+      assert(!scopes.includes('offline_access'), "offline_access is a client's concern, not a resource's scope")
     },
   },
   {
     id: 'flow',
-    title: 'alice signs in through the provider\'s pages (PKCE, state, iss checked); her RFC 9068 token reads notes',
+    title: "alice signs in through the provider's pages (PKCE, state, iss checked); her RFC 9068 token reads notes",
     spec: 'OAuth 2.1 §4.1, RFC 7636, RFC 9207 §2.4, RFC 9068 §2, RFC 8707 §2',
     async run(t) {
       const session = await alice(t)
-      assert(/no-store/.test(session.tokenReply.headers['cache-control'] ?? ''), 'the token response lacks Cache-Control: no-store (OAuth 2.1 §3.2.3)')
+      assert(
+        /no-store/.test(session.tokenReply.headers['cache-control'] ?? ''),
+        'the token response lacks Cache-Control: no-store (OAuth 2.1 §3.2.3)',
+      )
       const token = session.tokens.access_token
-      expectEqual(header(token).typ, 'at+jwt', 'the token\'s typ')
-      expectEqual(claims(token).aud, t.mcpUrl, 'the token\'s aud')
-      expectEqual(claims(token).iss, session.issuer, 'the token\'s iss')
+      expectEqual(header(token).typ, 'at+jwt', "the token's typ")
+      expectEqual(claims(token).aud, t.mcpUrl, "the token's aud")
+      expectEqual(claims(token).iss, session.issuer, "the token's iss")
       expectEqual(session.tokens.scope, 'notes:read notes:write', 'the granted scope')
       const result = rpcResult(await t.mcp(readNotes, { token }))
-      assert(result.content?.[0]?.text?.startsWith('Notes of alice (scopes: notes:read notes:write)'), `unexpected answer: ${result.content?.[0]?.text}`)
+      assert(
+        result.content?.[0]?.text?.startsWith('Notes of alice (scopes: notes:read notes:write)'),
+        `unexpected answer: ${result.content?.[0]?.text}`,
+      )
     },
   },
   {
@@ -194,16 +220,28 @@ export const checks: Check[] = [
       const login = await browser.navigate(authorizationUrl(server, clientId, t.mcpUrl, { scope: 'notes:read notes:admin' }), REDIRECT_URI)
       expectStatus(login.reply, 200)
       expectEqual(login.reply.headers['x-frame-options'], 'DENY', 'X-Frame-Options')
-      assert(/frame-ancestors 'none'/.test(String(login.reply.headers['content-security-policy'])), 'no CSP frame-ancestors \'none\'')
+      assert(/frame-ancestors 'none'/.test(String(login.reply.headers['content-security-policy'])), "no CSP frame-ancestors 'none'")
       const loginForm = firstForm(login.reply.text)!
       const loginAction = new URL(loginForm.action, login.url).href
       expectStatus(await browser.request({ url: loginAction, form: { username: 'alice', password: 'wonderland' } }), 403) // no CSRF token
       expectStatus(await browser.request({ url: loginAction, form: { ...loginForm.hidden, username: 'alice', password: 'guess' } }), 401)
-      expectStatus(await new Browser((req) => t.send(req)).request({ url: loginAction, form: { ...loginForm.hidden, username: 'alice', password: 'wonderland' } }), 400) // another browser
+      expectStatus(
+        await new Browser((req) => t.send(req)).request({
+          url: loginAction,
+          form: { ...loginForm.hidden, username: 'alice', password: 'wonderland' },
+        }),
+        400,
+      ) // another browser
       const consent = await browser.submit(login, { username: 'alice', password: 'wonderland' }, REDIRECT_URI)
       expectStatus(consent.reply, 200)
-      assert(consent.reply.text.includes('Pages check client') && consent.reply.text.includes('127.0.0.1:9'), 'the consent page does not name the client and the redirect host')
-      assert(/class="refused"><code>notes:admin/.test(consent.reply.text), 'the consent page does not show notes:admin as beyond alice\'s reach')
+      assert(
+        consent.reply.text.includes('Pages check client') && consent.reply.text.includes('127.0.0.1:9'),
+        'the consent page does not name the client and the redirect host',
+      )
+      assert(
+        /class="refused"><code>notes:admin/.test(consent.reply.text),
+        "the consent page does not show notes:admin as beyond alice's reach",
+      )
       const consentAction = new URL(firstForm(consent.reply.text)!.action, consent.url).href
       expectStatus(await browser.request({ url: consentAction, form: { csrf: 'forged', decision: 'approve' } }), 403)
     },
@@ -215,8 +253,18 @@ export const checks: Check[] = [
     async run(t) {
       const { server } = await discover(t)
       const clientId = await registerClient(server, REDIRECT_URI, (req) => t.send(req))
-      await expectRedirectError(t, server, authorizationUrl(server, clientId, t.mcpUrl, { code_challenge: undefined, code_challenge_method: undefined }), 'invalid_request')
-      await expectRedirectError(t, server, authorizationUrl(server, clientId, t.mcpUrl, { code_challenge_method: 'plain' }), 'invalid_request')
+      await expectRedirectError(
+        t,
+        server,
+        authorizationUrl(server, clientId, t.mcpUrl, { code_challenge: undefined, code_challenge_method: undefined }),
+        'invalid_request',
+      )
+      await expectRedirectError(
+        t,
+        server,
+        authorizationUrl(server, clientId, t.mcpUrl, { code_challenge_method: 'plain' }),
+        'invalid_request',
+      )
     },
   },
   {
@@ -227,7 +275,12 @@ export const checks: Check[] = [
       const { server } = await discover(t)
       const clientId = await registerClient(server, REDIRECT_URI, (req) => t.send(req))
       await expectRedirectError(t, server, authorizationUrl(server, clientId, t.mcpUrl, { resource: undefined }), 'invalid_target')
-      await expectRedirectError(t, server, authorizationUrl(server, clientId, t.mcpUrl, { resource: 'https://evil.example/mcp' }), 'invalid_target')
+      await expectRedirectError(
+        t,
+        server,
+        authorizationUrl(server, clientId, t.mcpUrl, { resource: 'https://evil.example/mcp' }),
+        'invalid_target',
+      )
     },
   },
   {
@@ -237,7 +290,10 @@ export const checks: Check[] = [
     async run(t) {
       const { server } = await discover(t)
       const clientId = await registerClient(server, REDIRECT_URI, (req) => t.send(req))
-      for (const url of [authorizationUrl(server, 'no-such-client', t.mcpUrl), authorizationUrl(server, clientId, t.mcpUrl, { redirect_uri: 'http://127.0.0.1:9/elsewhere' })]) {
+      for (const url of [
+        authorizationUrl(server, 'no-such-client', t.mcpUrl),
+        authorizationUrl(server, clientId, t.mcpUrl, { redirect_uri: 'http://127.0.0.1:9/elsewhere' }),
+      ]) {
         const reply = await t.send({ url })
         expectStatus(reply, 400)
         assert(reply.headers.location === undefined, 'the error was redirected')
@@ -251,7 +307,10 @@ export const checks: Check[] = [
     async run(t) {
       const { server } = await discover(t)
       for (const uri of ['javascript:alert(1)', 'http://127.0.0.1:9/cb#frag', 'http://attacker.example/cb']) {
-        const reply = await t.send({ url: server.registration_endpoint, body: { redirect_uris: [uri], token_endpoint_auth_method: 'none' } })
+        const reply = await t.send({
+          url: server.registration_endpoint,
+          body: { redirect_uris: [uri], token_endpoint_auth_method: 'none' },
+        })
         expectStatus(reply, 400)
         assert(['invalid_redirect_uri', 'invalid_client_metadata'].includes(reply.json?.error), `${uri}: error ${reply.json?.error}`)
       }
@@ -283,7 +342,7 @@ export const checks: Check[] = [
     spec: 'MCP authorization §Step-Up Authorization Flow',
     async run(t) {
       const token = (await signInAs(t, 'carol', 'sesame', 'notes:read notes:write notes:admin')).tokens.access_token
-      expectEqual(claims(token).scope, 'notes:read notes:write notes:admin', 'the token\'s scope')
+      expectEqual(claims(token).scope, 'notes:read notes:write notes:admin', "the token's scope")
       rpcResult(await t.mcp(call('add_note', { text: 'doomed' }), { token }))
       expectEqual(rpcResult(await t.mcp(call('purge_notes'), { token })).content?.[0]?.text, 'Purged 1 note(s).', 'purge_notes answer')
     },
@@ -303,7 +362,11 @@ export const checks: Check[] = [
       const reused = await refresh(session.server, session.clientId, old, (req) => t.send(req))
       expectStatus(reused, 400)
       expectEqual(reused.json?.error, 'invalid_grant', 'reusing the rotated refresh token')
-      expectEqual((await refresh(session.server, session.clientId, fresh.json.refresh_token, (req) => t.send(req))).json?.error, 'invalid_grant', 'the new refresh token after reuse')
+      expectEqual(
+        (await refresh(session.server, session.clientId, fresh.json.refresh_token, (req) => t.send(req))).json?.error,
+        'invalid_grant',
+        'the new refresh token after reuse',
+      )
     },
   },
   {
@@ -313,7 +376,7 @@ export const checks: Check[] = [
     async run(t) {
       const other = `http://127.0.0.1:${t.port === 1 ? 2 : 1}/mcp`
       const token = (await signInAs(t, 'alice', 'wonderland', 'notes:read', { resource: other })).tokens.access_token
-      expectEqual(claims(token).aud, other, 'the token\'s aud')
+      expectEqual(claims(token).aud, other, "the token's aud")
       expectChallenge(await t.mcp(readNotes, { token }), 401, 'invalid_token')
     },
   },
@@ -333,16 +396,23 @@ export const checks: Check[] = [
         'payload altered': `${head}.${encode({ ...claims(token), scope: 'notes:read notes:write notes:admin' })}.${signature}`,
         'HS256 keyed with the public key': await new SignJWT(claims(token))
           .setProtectedHeader({ ...header(token), alg: 'HS256' })
-          .sign(new TextEncoder().encode(String(createPublicKey({ key: published, format: 'jwk' }).export({ type: 'spki', format: 'pem' })))),
+          .sign(
+            new TextEncoder().encode(String(createPublicKey({ key: published, format: 'jwk' }).export({ type: 'spki', format: 'pem' }))),
+          ),
         'a key in the header': await new SignJWT(claims(token))
           .setProtectedHeader({ ...header(token), jwk: await exportJWK(attacker.publicKey) })
           .sign(attacker.privateKey),
-        'an unknown kid': await new SignJWT(claims(token)).setProtectedHeader({ ...header(token), kid: 'not-a-published-kid' }).sign(attacker.privateKey),
+        'an unknown kid': await new SignJWT(claims(token))
+          .setProtectedHeader({ ...header(token), kid: 'not-a-published-kid' })
+          .sign(attacker.privateKey),
         'a lab 4 dev token (npm run token)': await t.token({ scope: 'notes:read' }),
       }
       for (const [what, forged] of Object.entries(forgeries)) {
         const reply = await t.mcp(readNotes, { token: forged })
-        assert(reply.status === 401 && reply.challenge?.params.error === 'invalid_token', `${what}: HTTP ${reply.status} ${reply.challenge?.params.error ?? ''}`)
+        assert(
+          reply.status === 401 && reply.challenge?.params.error === 'invalid_token',
+          `${what}: HTTP ${reply.status} ${reply.challenge?.params.error ?? ''}`,
+        )
       }
     },
   },
@@ -354,7 +424,7 @@ export const checks: Check[] = [
       const session = await alice(t, 'openid notes:read')
       const idToken = (session.tokenReply.json as { id_token?: string }).id_token
       assert(idToken !== undefined, 'no ID token was issued for scope openid')
-      expectEqual(claims(idToken).aud, session.clientId, 'the ID token\'s aud')
+      expectEqual(claims(idToken).aud, session.clientId, "the ID token's aud")
       expectChallenge(await t.mcp(readNotes, { token: idToken }), 401, 'invalid_token')
     },
   },
@@ -364,11 +434,21 @@ export const checks: Check[] = [
     spec: 'RFC 7009 §2, RFC 9068 §5 (security considerations), RFC 7662 §1',
     async run(t) {
       const session = await alice(t)
-      expectStatus(await revoke(session.server, session.clientId, session.tokens.refresh_token!, 'refresh_token', (req) => t.send(req)), 200)
-      expectEqual((await refresh(session.server, session.clientId, session.tokens.refresh_token!, (req) => t.send(req))).json?.error, 'invalid_grant', 'refreshing after revocation')
+      expectStatus(
+        await revoke(session.server, session.clientId, session.tokens.refresh_token!, 'refresh_token', (req) => t.send(req)),
+        200,
+      )
+      expectEqual(
+        (await refresh(session.server, session.clientId, session.tokens.refresh_token!, (req) => t.send(req))).json?.error,
+        'invalid_grant',
+        'refreshing after revocation',
+      )
       // The limit of local validation, shown rather than hidden: nothing tells this server.
       rpcResult(await t.mcp(readNotes, { token: session.tokens.access_token }))
-      assert(claims(session.tokens.access_token).exp - claims(session.tokens.access_token).iat <= 600, 'access tokens live longer than 10 minutes')
+      assert(
+        claims(session.tokens.access_token).exp - claims(session.tokens.access_token).iat <= 600,
+        'access tokens live longer than 10 minutes',
+      )
     },
   },
   {
@@ -402,7 +482,8 @@ export const checks: Check[] = [
     spec: 'RFC 7662 §2.2, RFC 8707 §2, RFC 6750 §3.1',
     async run(t) {
       const p = await introspectionPair()
-      const refusedThere = async (token: string) => expectChallenge(await t.send({ url: p.mcpUrl, headers: mcpHeaders(token), body: readNotes }), 401, 'invalid_token')
+      const refusedThere = async (token: string) =>
+        expectChallenge(await t.send({ url: p.mcpUrl, headers: mcpHeaders(token), body: readNotes }), 401, 'invalid_token')
       await refusedThere('not-a-token')
       await refusedThere((await alice(t)).tokens.access_token) // the first provider's JWT
       await refusedThere((await opaqueSession(t, p, `http://127.0.0.1:${p.rs.port === 1 ? 2 : 1}/mcp`)).tokens.access_token)
@@ -424,7 +505,10 @@ export const checks: Check[] = [
       const session = await opaqueSession(t, p)
       const anonymous = await t.send({ url: session.server.introspection_endpoint, form: { token: session.tokens.access_token } })
       expectStatus(anonymous, 400, 401)
-      const asClient = await t.send({ url: session.server.introspection_endpoint, form: { token: session.tokens.access_token, client_id: session.clientId } })
+      const asClient = await t.send({
+        url: session.server.introspection_endpoint,
+        form: { token: session.tokens.access_token, client_id: session.clientId },
+      })
       expectStatus(asClient, 200)
       expectEqual(asClient.json, { active: false }, 'the answer to the client itself')
     },
@@ -477,7 +561,7 @@ export const checks: Check[] = [
       const renewed = await refresh(before.server, before.clientId, before.tokens.refresh_token!, (req) => t.send(req))
       expectStatus(renewed, 200)
       const newToken = renewed.json.access_token
-      expectEqual(header(newToken).kid, rotated.json.signing_kid, 'the new token\'s kid')
+      expectEqual(header(newToken).kid, rotated.json.signing_kid, "the new token's kid")
       // jose refetches on an unknown kid, but at most once per cooldown (5 s here): poll, never sleep blindly.
       const deadline = Date.now() + 15_000
       let reply = await t.mcp(readNotes, { token: newToken })
@@ -498,7 +582,8 @@ export const checks: Check[] = [
     async run(t) {
       const run = await walk(t.mcpUrl, freshClientData())
       assert(run.code === 0, `the walk exited ${run.code}:\n${run.output.split('\n').slice(-6).join('\n')}`)
-      for (const leg of ['Registration', 'Token exchange', 'Step-up', 'Refresh', 'Revocation']) assert(run.legs.includes(leg), `no "${leg}" leg`)
+      for (const leg of ['Registration', 'Token exchange', 'Step-up', 'Refresh', 'Revocation'])
+        assert(run.legs.includes(leg), `no "${leg}" leg`)
       assert(run.output.includes('stepped up: the new token carries notes:admin'), 'carol did not step up at the provider')
       // Local JWT validation cannot see a revocation before the token expires: the client says so.
       assert(run.output.includes('the revoked refresh token is refused'), 'the provider did not revoke the refresh token')

@@ -36,7 +36,10 @@ if (!(JWKS_COOLDOWN_SECONDS >= 0)) {
 }
 // RFC 9068's typ and claim names, unless the provider uses others, e.g. TOKEN_TYP=JWT CLAIMS=scope:scp,client_id:azp
 export const TOKEN_TYP = process.env.TOKEN_TYP ?? 'at+jwt'
-const claimPairs = (process.env.CLAIMS ?? '').split(',').filter(Boolean).map((pair) => pair.split(':').map((name) => name.trim()))
+const claimPairs = (process.env.CLAIMS ?? '')
+  .split(',')
+  .filter(Boolean)
+  .map((pair) => pair.split(':').map((name) => name.trim()))
 if (claimPairs.some((pair) => pair.length !== 2 || !pair[0] || !pair[1])) {
   console.error(`CLAIMS must look like "scope:scp,client_id:azp" (ours:theirs), got "${process.env.CLAIMS}"`)
   process.exit(2)

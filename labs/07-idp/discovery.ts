@@ -31,15 +31,17 @@ export function providerMetadata(issuer: string): () => Promise<ProviderMetadata
       }
       if (response.status === 404) continue // this provider uses the other well-known URL
       const metadata = (await response.json().catch(() => undefined)) as ProviderMetadata | undefined
-      if (response.status !== 200 || typeof metadata?.issuer !== 'string') throw new ProviderUnavailable(`${url} answered HTTP ${response.status} without metadata`)
+      if (response.status !== 200 || typeof metadata?.issuer !== 'string')
+        throw new ProviderUnavailable(`${url} answered HTTP ${response.status} without metadata`)
       // RFC 8414 §3.3: the issuer inside must be the one we asked about, or someone else answered.
       if (metadata.issuer !== issuer) throw new ProviderUnavailable(`${url} describes issuer ${metadata.issuer}, not ${issuer}`)
       return metadata
     }
     throw new ProviderUnavailable(`no metadata for ${issuer} at ${metadataUrls(issuer).join(' or ')}`)
   }
-  return () => (pending ??= discover().catch((error) => {
-    pending = undefined
-    throw error
-  }))
+  return () =>
+    (pending ??= discover().catch((error) => {
+      pending = undefined
+      throw error
+    }))
 }

@@ -14,7 +14,10 @@ export const requireJsonBody: RequestHandler = (req, res, next) => {
 
 export const methodNotAllowed: RequestHandler = (_req, res) => {
   // Stateless server: no SSE stream to GET and no session to DELETE (MCP transports, Streamable HTTP).
-  res.status(405).set('Allow', 'POST').json(rpcError(405, -32000, 'Method not allowed: POST JSON-RPC messages to /mcp').body)
+  res
+    .status(405)
+    .set('Allow', 'POST')
+    .json(rpcError(405, -32000, 'Method not allowed: POST JSON-RPC messages to /mcp').body)
 }
 
 export const notFound: RequestHandler = (_req, res) => {
@@ -47,5 +50,11 @@ export class ProviderUnavailable extends Error {
  * invalid_token, which would tell the client to throw away a token nobody found wrong.
  */
 export function sendUnavailable(res: Response): void {
-  res.status(503).set('Retry-After', '5').json({ error: 'temporarily_unavailable', error_description: 'The identity provider cannot be reached to verify the token; try again shortly' })
+  res
+    .status(503)
+    .set('Retry-After', '5')
+    .json({
+      error: 'temporarily_unavailable',
+      error_description: 'The identity provider cannot be reached to verify the token; try again shortly',
+    })
 }

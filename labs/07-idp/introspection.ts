@@ -54,9 +54,10 @@ export function introspector(options: IntrospectionOptions): (token: string) => 
       throw new ProviderUnavailable(`cannot reach ${endpoint}`)
     }
     // oidc-provider refuses to introspect its own JWTs (400 unsupported_token_type): not a token for this mode.
-    if (response.status === 400 && (body as { error?: string })?.error === 'unsupported_token_type') throw new InactiveToken('The token is not an opaque token this provider introspects')
+    if (response.status === 400 && (body as { error?: string })?.error === 'unsupported_token_type')
+      throw new InactiveToken('The token is not an opaque token this provider introspects')
     if (response.status !== 200) {
-      if (response.status === 401) console.error('introspection: the provider refused this server\'s client credentials')
+      if (response.status === 401) console.error("introspection: the provider refused this server's client credentials")
       throw new ProviderUnavailable(`${endpoint} answered HTTP ${response.status}`)
     }
     const answer = Introspection.safeParse(body)
@@ -64,10 +65,11 @@ export function introspector(options: IntrospectionOptions): (token: string) => 
     const claims = answer.data
     // The same checks as a JWT's, on what the provider says (RFC 7662 §4: the resource server still decides).
     if (!claims.active) throw new InactiveToken('The token is not active (revoked, expired or unknown)')
-    if (claims.iss !== undefined && claims.iss !== options.issuer) throw new InactiveToken('The token\'s iss claim is not acceptable')
-    if (![claims.aud].flat().includes(options.audience)) throw new InactiveToken('The token\'s aud claim is not acceptable')
+    if (claims.iss !== undefined && claims.iss !== options.issuer) throw new InactiveToken("The token's iss claim is not acceptable")
+    if (![claims.aud].flat().includes(options.audience)) throw new InactiveToken("The token's aud claim is not acceptable")
     if (claims.exp !== undefined && claims.exp <= Date.now() / 1000) throw new InactiveToken('The token has expired')
-    if (claims.token_type !== undefined && claims.token_type.toLowerCase() !== 'bearer') throw new InactiveToken('The token is not a Bearer token')
+    if (claims.token_type !== undefined && claims.token_type.toLowerCase() !== 'bearer')
+      throw new InactiveToken('The token is not a Bearer token')
     if (claims.sub === undefined) throw new InactiveToken('The token lacks sub')
     const scope = claims[CLAIM_NAMES.scope ?? 'scope']
     return { sub: claims.sub, scopes: typeof scope === 'string' ? scope.split(' ').filter(Boolean) : [] }
@@ -76,13 +78,16 @@ export function introspector(options: IntrospectionOptions): (token: string) => 
 
 /** This server's client at the provider: INTROSPECTION_CLIENT_ID/SECRET, or the file our provider writes for it. */
 function credentials(issuer: string): { client_id: string; client_secret: string } {
-  if (INTROSPECTION_CLIENT_ID !== undefined && INTROSPECTION_CLIENT_SECRET !== undefined) return { client_id: INTROSPECTION_CLIENT_ID, client_secret: INTROSPECTION_CLIENT_SECRET }
+  if (INTROSPECTION_CLIENT_ID !== undefined && INTROSPECTION_CLIENT_SECRET !== undefined)
+    return { client_id: INTROSPECTION_CLIENT_ID, client_secret: INTROSPECTION_CLIENT_SECRET }
   const file = join(DATA_DIR, `07-idp-${new URL(issuer).port}-resource-server.json`)
   try {
     const { client_id, client_secret } = JSON.parse(readFileSync(file, 'utf8'))
     return { client_id: String(client_id), client_secret: String(client_secret) }
   } catch {
-    console.error(`introspection: no credentials (set INTROSPECTION_CLIENT_ID and INTROSPECTION_CLIENT_SECRET, or start the provider so it writes ${file})`)
+    console.error(
+      `introspection: no credentials (set INTROSPECTION_CLIENT_ID and INTROSPECTION_CLIENT_SECRET, or start the provider so it writes ${file})`,
+    )
     throw new ProviderUnavailable('no introspection credentials')
   }
 }

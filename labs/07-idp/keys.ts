@@ -45,7 +45,8 @@ async function fetchKeys(url: string, init: RequestInit): Promise<Response> {
   } catch {
     throw new ProviderUnavailable(`cannot fetch the key set from ${url}`)
   }
-  if (response.status !== 200 || !Array.isArray(body?.keys)) throw new ProviderUnavailable(`${url} answered HTTP ${response.status} without a key set`)
+  if (response.status !== 200 || !Array.isArray(body?.keys))
+    throw new ProviderUnavailable(`${url} answered HTTP ${response.status} without a key set`)
   console.log(`jwks: fetched ${url}: kids ${body.keys.map((key) => `${String(key.kid).slice(0, 8)}…`).join(', ')}`)
   return Response.json(body)
 }

@@ -60,9 +60,13 @@ export function notesServer(caller: Caller): McpServer {
     async (uri) => ({ contents: [{ uri: uri.href, mimeType: 'text/plain', text: render(notes()) }] }),
   )
 
-  server.registerPrompt('summarise_notes', { title: 'Summarise my notes', description: 'Ask the model for a summary of your notes.' }, () => ({
-    messages: [{ role: 'user', content: { type: 'text', text: `Summarise these notes in two sentences:\n${render(notes())}` } }],
-  }))
+  server.registerPrompt(
+    'summarise_notes',
+    { title: 'Summarise my notes', description: 'Ask the model for a summary of your notes.' },
+    () => ({
+      messages: [{ role: 'user', content: { type: 'text', text: `Summarise these notes in two sentences:\n${render(notes())}` } }],
+    }),
+  )
 
   return server
 }

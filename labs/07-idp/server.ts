@@ -3,7 +3,18 @@ import express from 'express'
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js'
 import { localhostHostValidation } from '@modelcontextprotocol/sdk/server/middleware/hostHeaderValidation.js'
 import { requireBearer } from './bearer.ts'
-import { AUDIENCE, CLAIM_NAMES, ISSUER, JWKS_COOLDOWN_SECONDS, JWKS_URI, MCP_URL, ORIGIN, PORT, TOKEN_TYP, TOKEN_VALIDATION } from './config.ts'
+import {
+  AUDIENCE,
+  CLAIM_NAMES,
+  ISSUER,
+  JWKS_COOLDOWN_SECONDS,
+  JWKS_URI,
+  MCP_URL,
+  ORIGIN,
+  PORT,
+  TOKEN_TYP,
+  TOKEN_VALIDATION,
+} from './config.ts'
 import { providerMetadata } from './discovery.ts'
 import { jsonErrors, methodNotAllowed, notFound, requireJsonBody } from './errors.ts'
 import { introspector } from './introspection.ts'

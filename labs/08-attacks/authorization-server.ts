@@ -87,8 +87,16 @@ export class AuthorizationServer {
   client(name: string, metadata: Record<string, unknown> = {}): Promise<RegisteredClient> {
     let client = this.clients.get(name)
     if (client === undefined) {
-      client = this.register({ client_name: name, redirect_uris: [CALLBACK], grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], token_endpoint_auth_method: 'none', ...metadata }).then((reply) => {
-        if (reply.status !== 201 || typeof reply.json?.client_id !== 'string') throw new Error(`registering "${name}" answered ${reply.status}: ${reply.text.slice(0, 200)}`)
+      client = this.register({
+        client_name: name,
+        redirect_uris: [CALLBACK],
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code'],
+        token_endpoint_auth_method: 'none',
+        ...metadata,
+      }).then((reply) => {
+        if (reply.status !== 201 || typeof reply.json?.client_id !== 'string')
+          throw new Error(`registering "${name}" answered ${reply.status}: ${reply.text.slice(0, 200)}`)
         return reply.json as RegisteredClient
       })
       this.clients.set(name, client)
@@ -99,7 +107,11 @@ export class AuthorizationServer {
   /** The authorization request URL an MCP client builds (OAuth 2.1 §4.1.1): PKCE, state, resource. */
   authorizationUrl(options: StartOptions & { client: RegisteredClient; pkce: PkcePair; state: string; redirectUri: string }): string {
     const { client, redirectUri, scope, state, pkce } = options
-    return authorizationRequestUrl(this.metadata.authorization_endpoint, { clientId: client.client_id, redirectUri, scope, state, challenge: pkce.challenge, resource: this.resource }, options.params)
+    return authorizationRequestUrl(
+      this.metadata.authorization_endpoint,
+      { clientId: client.client_id, redirectUri, scope, state, challenge: pkce.challenge, resource: this.resource },
+      options.params,
+    )
   }
 
   /** Opens the authorization URL in a fresh browser: the sign-in page, an error page, or a redirect out. */
@@ -128,7 +140,12 @@ export class AuthorizationServer {
   }
 
   /** Posts `page`'s form with `fields` added; `drop` leaves hidden fields out, `browser` posts from another one. */
-  async submit(attempt: Attempt, page: Page, fields: Record<string, string>, options: { drop?: (name: string) => boolean; browser?: Browser; action?: string } = {}): Promise<Page> {
+  async submit(
+    attempt: Attempt,
+    page: Page,
+    fields: Record<string, string>,
+    options: { drop?: (name: string) => boolean; browser?: Browser; action?: string } = {},
+  ): Promise<Page> {
     const form = formOf(page)
     if (form === undefined) throw new Error(`no form on the page (HTTP ${page.reply.status})`)
     const hidden = Object.fromEntries(Object.entries(form.hidden).filter(([name]) => !options.drop?.(name)))
@@ -162,18 +179,27 @@ export class AuthorizationServer {
     const { page, location } = await this.approve(attempt, options.user)
     const code = location?.searchParams.get('code')
     if (code) this.secrets.add(code)
-    if (!code) throw new Error(`no code: the authorization ended with HTTP ${page.reply.status} ${location?.href ?? pageText(page.reply.text, 150)}`)
+    if (!code)
+      throw new Error(`no code: the authorization ended with HTTP ${page.reply.status} ${location?.href ?? pageText(page.reply.text, 150)}`)
     return { ...attempt, code }
   }
 
   /** POST to a back-channel endpoint, authenticated the way the client registered (RFC 6749 §2.3). */
   private back(url: string, client: RegisteredClient | undefined, form: Record<string, string | undefined>): Promise<Reply> {
     const credentials = client ? clientCredentials(client) : { headers: {}, form: {} }
-    const fields = Object.fromEntries(Object.entries({ ...form, ...credentials.form }).filter((e): e is [string, string] => e[1] !== undefined))
+    const fields = Object.fromEntries(
+      Object.entries({ ...form, ...credentials.form }).filter((e): e is [string, string] => e[1] !== undefined),
+    )
     return send({ url, headers: credentials.headers, form: fields }).then((reply) => this.keep(reply))
   }
 
-  exchange(options: { client: RegisteredClient; code: string; verifier?: string; redirectUri?: string; resource?: string }): Promise<Reply> {
+  exchange(options: {
+    client: RegisteredClient
+    code: string
+    verifier?: string
+    redirectUri?: string
+    resource?: string
+  }): Promise<Reply> {
     return this.back(this.metadata.token_endpoint, options.client, {
       grant_type: 'authorization_code',
       code: options.code,
@@ -184,7 +210,12 @@ export class AuthorizationServer {
   }
 
   refresh(options: { client: RegisteredClient; refreshToken: string; scope?: string; resource?: string }): Promise<Reply> {
-    return this.back(this.metadata.token_endpoint, options.client, { grant_type: 'refresh_token', refresh_token: options.refreshToken, scope: options.scope, resource: options.resource })
+    return this.back(this.metadata.token_endpoint, options.client, {
+      grant_type: 'refresh_token',
+      refresh_token: options.refreshToken,
+      scope: options.scope,
+      resource: options.resource,
+    })
   }
 
   revoke(options: { client: RegisteredClient; token: string }): Promise<Reply> {
@@ -199,7 +230,8 @@ export class AuthorizationServer {
   async tokens(options: StartOptions & { user?: string } = {}): Promise<Tokens> {
     const { code, client, pkce, redirectUri } = await this.authorize(options)
     const reply = await this.exchange({ client, code, verifier: pkce.verifier, redirectUri, resource: this.resource })
-    if (reply.status !== 200 || typeof reply.json?.access_token !== 'string') throw new Error(`the token endpoint answered ${reply.status}: ${reply.text.slice(0, 200)}`)
+    if (reply.status !== 200 || typeof reply.json?.access_token !== 'string')
+      throw new Error(`the token endpoint answered ${reply.status}: ${reply.text.slice(0, 200)}`)
     return { ...reply.json, client }
   }
 }

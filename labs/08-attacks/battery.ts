@@ -67,7 +67,12 @@ export async function runBattery(
       const { outcome, evidence } = await attack.run(ctx)
       result = { attack, outcome, evidence, declared: declared.includes(attack.defence) }
     } catch (error) {
-      result = { attack, outcome: 'error', evidence: `${(error as Error).name}: ${(error as Error).message}`.split('\n')[0], declared: declared.includes(attack.defence) }
+      result = {
+        attack,
+        outcome: 'error',
+        evidence: `${(error as Error).name}: ${(error as Error).message}`.split('\n')[0],
+        declared: declared.includes(attack.defence),
+      }
     }
     results.push(result)
     options.onResult?.(result)
@@ -114,8 +119,14 @@ export function formatResult(result: Result, report: Pick<Report, 'lab' | 'added
   if (result.outcome === 'got through') {
     lines.push(chalk.dim(`      ↳ ${result.evidence}`))
     const later = report.addedBy[attack.defence]
-    const lesson = later ? `expected: lab ${lab.n} has no ${attack.defence} yet (lab ${later.n} adds it)` : `expected: lab ${lab.n} does not declare ${attack.defence} (see its defences.ts)`
-    lines.push(result.declared ? chalk.red(`      BREACH: lab ${lab.n} declares ${attack.defence} (labs/${lab.dir}/defences.ts)`) : chalk.dim.yellow(`      ${lesson}`))
+    const lesson = later
+      ? `expected: lab ${lab.n} has no ${attack.defence} yet (lab ${later.n} adds it)`
+      : `expected: lab ${lab.n} does not declare ${attack.defence} (see its defences.ts)`
+    lines.push(
+      result.declared
+        ? chalk.red(`      BREACH: lab ${lab.n} declares ${attack.defence} (labs/${lab.dir}/defences.ts)`)
+        : chalk.dim.yellow(`      ${lesson}`),
+    )
   } else if (result.outcome === 'error' || verbose) {
     lines.push(chalk.dim(`      ↳ ${result.evidence}`))
   }
@@ -127,7 +138,9 @@ export function formatHeader(report: Pick<Report, 'lab' | 'target' | 'declared'>
   return [
     chalk.bold(`Attacking lab ${report.lab.n} (${report.lab.dir}) at ${report.target.base}`),
     chalk.dim(`what it says about itself: ${describeTarget(report.target)}`),
-    chalk.dim(`the defences it declares (labs/${report.lab.dir}/defences.ts): ${report.declared.length} of ${Object.keys(DEFENCES).length}`),
+    chalk.dim(
+      `the defences it declares (labs/${report.lab.dir}/defences.ts): ${report.declared.length} of ${Object.keys(DEFENCES).length}`,
+    ),
     ...(missing.length > 0 ? wrap(`not (yet): ${missing.join(', ')}`, 100).map((line) => chalk.dim(`  ${line}`)) : []),
     '',
     chalk.dim(`  ${cell('attack', 62)}  ${cell('rule', 30)}  ${cell('defence', 19)}  outcome`),
@@ -146,17 +159,34 @@ export function formatSummary(report: Report): string[] {
     '',
     `${chalk.bold(`lab ${report.lab.n}: ${report.results.length} attacks`)} — ${count('blocked')} blocked, ${through.length} got through, ${count('n/a')} n/a${errors ? `, ${errors} could not run` : ''}`,
   ]
-  if (missing.length > 0) lines.push(chalk.yellow(`got through ${missing.length} defence${missing.length > 1 ? 's' : ''} lab ${report.lab.n} does not declare: ${missing.join(', ')}`))
-  lines.push(bad.length === 0 ? chalk.green('no declared defence was breached') : chalk.red.bold(`${bad.length} BREACH${bad.length > 1 ? 'ES' : ''} of declared defences: ${bad.map((r) => r.attack.id).join(', ')}`))
-  if (errors) lines.push(chalk.magenta(`${errors} attack${errors > 1 ? 's' : ''} could not run (ERROR above): the battery, not the target, needs fixing`))
+  if (missing.length > 0)
+    lines.push(
+      chalk.yellow(
+        `got through ${missing.length} defence${missing.length > 1 ? 's' : ''} lab ${report.lab.n} does not declare: ${missing.join(', ')}`,
+      ),
+    )
+  lines.push(
+    bad.length === 0
+      ? chalk.green('no declared defence was breached')
+      : chalk.red.bold(`${bad.length} BREACH${bad.length > 1 ? 'ES' : ''} of declared defences: ${bad.map((r) => r.attack.id).join(', ')}`),
+  )
+  if (errors)
+    lines.push(
+      chalk.magenta(`${errors} attack${errors > 1 ? 's' : ''} could not run (ERROR above): the battery, not the target, needs fixing`),
+    )
   return lines
 }
 
 /** The exit status: 1 on a breach, 2 if an attack could not run, else 0. */
-export const exitStatus = (report: Report): number => (breaches(report).length > 0 ? 1 : report.results.some((r) => r.outcome === 'error') ? 2 : 0)
+export const exitStatus = (report: Report): number =>
+  breaches(report).length > 0 ? 1 : report.results.some((r) => r.outcome === 'error') ? 2 : 0
 
 /** Runs the battery and prints the table as it goes. */
-export async function printBattery(base: string, lab: Lab, options: { verbose?: boolean; print?: (line: string) => void } = {}): Promise<Report> {
+export async function printBattery(
+  base: string,
+  lab: Lab,
+  options: { verbose?: boolean; print?: (line: string) => void } = {},
+): Promise<Report> {
   const print = options.print ?? console.log
   let group: Group | undefined
   let addedBy: Report['addedBy'] = {}
@@ -179,10 +209,15 @@ export async function printBattery(base: string, lab: Lab, options: { verbose?: 
 
 // As a program: the target lab (for its declared defences) and its base URL.
 if (process.argv[1] !== undefined && fileURLToPath(pathToFileURL(process.argv[1])) === fileURLToPath(import.meta.url)) {
-  const { positionals, values } = parseArgs({ allowPositionals: true, options: { target: { type: 'string' }, verbose: { type: 'boolean', default: false } } })
+  const { positionals, values } = parseArgs({
+    allowPositionals: true,
+    options: { target: { type: 'string' }, verbose: { type: 'boolean', default: false } },
+  })
   const base = positionals[0]
   if (base === undefined || !URL.canParse(base)) {
-    console.error('usage: npx tsx labs/08-attacks/battery.ts --target N http://127.0.0.1:PORT [--verbose]   (or: npm run step 8 -- --target N)')
+    console.error(
+      'usage: npx tsx labs/08-attacks/battery.ts --target N http://127.0.0.1:PORT [--verbose]   (or: npm run step 8 -- --target N)',
+    )
     process.exit(2)
   }
   const lab = findLab(values.target ?? String(DEFAULT_TARGET))

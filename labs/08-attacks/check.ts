@@ -60,9 +60,15 @@ export const checks: Check[] = [
       expectClean(report)
       expectOnlyDeclaredDefences(report)
       const tokenAndGate = report.results.filter((r) => ['tokens', 'audience', 'gate'].includes(r.attack.group) && r.outcome !== 'n/a')
-      assert(tokenAndGate.length > 0 && tokenAndGate.every((r) => r.outcome === 'got through'), `token and gate attacks that did not get through lab 1: ${list(tokenAndGate.filter((r) => r.outcome !== 'got through'))}`)
+      assert(
+        tokenAndGate.length > 0 && tokenAndGate.every((r) => r.outcome === 'got through'),
+        `token and gate attacks that did not get through lab 1: ${list(tokenAndGate.filter((r) => r.outcome !== 'got through'))}`,
+      )
       const declared = report.results.filter((r) => r.declared && r.outcome !== 'n/a')
-      assert(declared.length > 0 && declared.every((r) => r.outcome === 'blocked'), `transport attacks not blocked: ${list(declared.filter((r) => r.outcome !== 'blocked'))}`)
+      assert(
+        declared.length > 0 && declared.every((r) => r.outcome === 'blocked'),
+        `transport attacks not blocked: ${list(declared.filter((r) => r.outcome !== 'blocked'))}`,
+      )
     },
   },
   {
@@ -74,9 +80,15 @@ export const checks: Check[] = [
       expectClean(report)
       expectOnlyDeclaredDefences(report)
       const gate = report.results.filter((r) => r.attack.defence === 'scope-gate' && r.outcome !== 'n/a')
-      assert(gate.length > 0 && gate.every((r) => r.outcome === 'got through'), `scope-gate attacks that did not get through lab 3: ${list(gate.filter((r) => r.outcome !== 'got through'))}`)
+      assert(
+        gate.length > 0 && gate.every((r) => r.outcome === 'got through'),
+        `scope-gate attacks that did not get through lab 3: ${list(gate.filter((r) => r.outcome !== 'got through'))}`,
+      )
       const tokens = report.results.filter((r) => r.attack.group === 'tokens' || (r.attack.group === 'audience' && r.outcome !== 'n/a'))
-      assert(tokens.every((r) => r.outcome === 'blocked'), `token attacks that were not blocked: ${list(tokens.filter((r) => r.outcome !== 'blocked'))}`)
+      assert(
+        tokens.every((r) => r.outcome === 'blocked'),
+        `token attacks that were not blocked: ${list(tokens.filter((r) => r.outcome !== 'blocked'))}`,
+      )
     },
   },
   ...(lab7 === undefined
@@ -90,7 +102,10 @@ export const checks: Check[] = [
             const report = await battery(7)
             expectClean(report)
             const declared = report.results.filter((r) => r.declared)
-            assert(declared.length > 0 && declared.every((r) => r.outcome === 'blocked'), `not blocked: ${list(declared.filter((r) => r.outcome !== 'blocked'))}`)
+            assert(
+              declared.length > 0 && declared.every((r) => r.outcome === 'blocked'),
+              `not blocked: ${list(declared.filter((r) => r.outcome !== 'blocked'))}`,
+            )
             // The lesson of lab 7's JWTs: checked offline, a revoked access token works until it expires.
             const through = report.results.filter((r) => r.outcome === 'got through' && r.attack.defence !== 'live-token-check')
             assert(through.length === 0, `got through: ${list(through)}`)

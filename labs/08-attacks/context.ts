@@ -65,7 +65,8 @@ export async function discoverTarget(base: string): Promise<Target> {
   const resourceMetadata = await fetchJson(t, bare.challenge?.params.resource_metadata)
   const resource = typeof resourceMetadata?.resource === 'string' ? resourceMetadata.resource : t.mcpUrl
   const issuer = typeof resourceMetadata?.authorization_servers?.[0] === 'string' ? resourceMetadata.authorization_servers[0] : t.base
-  const issuerMetadata = (await fetchJson(t, wellKnown(issuer, 'oauth-authorization-server'))) ?? (await fetchJson(t, wellKnown(issuer, 'openid-configuration')))
+  const issuerMetadata =
+    (await fetchJson(t, wellKnown(issuer, 'oauth-authorization-server'))) ?? (await fetchJson(t, wellKnown(issuer, 'openid-configuration')))
   const jwks: JWK[] = (await fetchJson(t, issuerMetadata?.jwks_uri ?? `${issuer}/.well-known/jwks.json`))?.keys ?? []
   const { kid } = await readDevKey()
   const devKeyTrusted = jwks.some((key) => key.kid === kid)
@@ -76,11 +77,13 @@ export async function discoverTarget(base: string): Promise<Target> {
 /** One line on what was found, for the battery's header. */
 export function describeTarget(target: Target): string {
   if (!target.needsToken) return 'no token needed: a bare call to /mcp runs the tool'
-  const where = target.resourceMetadata ? `issuer ${target.issuer} (from its resource metadata)` : `no resource metadata; assuming it is its own issuer, ${target.issuer}`
+  const where = target.resourceMetadata
+    ? `issuer ${target.issuer} (from its resource metadata)`
+    : `no resource metadata; assuming it is its own issuer, ${target.issuer}`
   const how = {
-    'dev key': 'the issuer publishes the workshop\'s dev key: tokens minted with keys/',
+    'dev key': "the issuer publishes the workshop's dev key: tokens minted with keys/",
     'authorization server': 'tokens from the authorization server, after a demo user signs in and consents',
-    'unavailable': 'no way to get a genuine token: token attacks are n/a',
+    unavailable: 'no way to get a genuine token: token attacks are n/a',
     'not needed': '',
   }[target.tokens]
   return `bearer tokens; ${where}; ${how}`
@@ -141,7 +144,9 @@ function tryJson(reply: { headers: Reply['headers']; text: string }): any {
 /** The text of the tool's (or resource's, or prompt's) result, if the call ran; undefined if refused. */
 export function ranText(reply: Reply): string | undefined {
   if (reply.status !== 200) return undefined
-  const results = (Array.isArray(reply.json) ? reply.json : [reply.json]).map((message) => message?.result).filter((r) => r !== undefined && !r.isError)
+  const results = (Array.isArray(reply.json) ? reply.json : [reply.json])
+    .map((message) => message?.result)
+    .filter((r) => r !== undefined && !r.isError)
   if (results.length === 0) return undefined
   const texts = results.map((r) => r.content?.[0]?.text ?? r.contents?.[0]?.text ?? r.messages?.[0]?.content?.text ?? JSON.stringify(r))
   return texts.join(' | ').replace(/\s+/g, ' ')
@@ -155,7 +160,10 @@ export function granted(tokenResponse: { access_token?: string; scope?: string }
   } catch {
     // an opaque token: only the response says what it carries
   }
-  return { scope: String(tokenResponse.scope ?? claims.scope ?? ''), aud: claims.aud === undefined ? '(an opaque token)' : JSON.stringify(claims.aud) }
+  return {
+    scope: String(tokenResponse.scope ?? claims.scope ?? ''),
+    aud: claims.aud === undefined ? '(an opaque token)' : JSON.stringify(claims.aud),
+  }
 }
 
 const short = (text: string, max = 70) => (text.length > max ? `${text.slice(0, max - 1)}…` : text)
@@ -207,7 +215,12 @@ export class AttackContext {
     if (this.as) return (await this.as.tokens({ user: this.user, scope })).access_token
     if (this.target.tokens === 'unavailable') return undefined
     // Labs 2–4 take dev tokens; lab 1 ignores whatever it is sent, but the attack still sends one.
-    const token = await mintAccessToken({ port: this.port, sub: this.sub, scope, claims: { iss: this.target.issuer, aud: this.target.resource } })
+    const token = await mintAccessToken({
+      port: this.port,
+      sub: this.sub,
+      scope,
+      claims: { iss: this.target.issuer, aud: this.target.resource },
+    })
     this.minted.push(token)
     return token
   }
@@ -231,7 +244,16 @@ export class AttackContext {
       return decodeJwt(genuine)
     } catch {
       const now = Math.floor(Date.now() / 1000)
-      return { iss: this.target.issuer, aud: this.target.resource, sub: this.user, client_id: 'attacker', scope: 'notes:read', jti: randomUUID(), iat: now, exp: now + 600 }
+      return {
+        iss: this.target.issuer,
+        aud: this.target.resource,
+        sub: this.user,
+        client_id: 'attacker',
+        scope: 'notes:read',
+        jti: randomUUID(),
+        iat: now,
+        exp: now + 600,
+      }
     }
   }
 
@@ -266,7 +288,10 @@ export class AttackContext {
 
   /** Presents a token at /mcp: got through if the tool ran. */
   async present(token: string | undefined, call: unknown = readNotes, headers?: Record<string, string>): Promise<Outcome> {
-    if (token === undefined) return notApplicable(this.target.tokens === 'unavailable' ? 'no genuine token can be had from this target' : 'cannot make this token for this target')
+    if (token === undefined)
+      return notApplicable(
+        this.target.tokens === 'unavailable' ? 'no genuine token can be had from this target' : 'cannot make this token for this target',
+      )
     return this.outcomeOf(await this.mcp(call, { token, headers }))
   }
 
@@ -298,13 +323,18 @@ export class AttackContext {
   async alive(): Promise<boolean> {
     return (await rawRequest(`${this.target.base}/mcp`, { timeoutMs: 10_000 })).status > 0
   }
-
 }
 
 /** An attack on the authorization server: n/a for a target without one the battery can drive. */
-export function onAuthorizationServer(run: (ctx: AttackContext, as: AuthorizationServer) => Promise<Outcome>): (ctx: AttackContext) => Promise<Outcome> {
+export function onAuthorizationServer(
+  run: (ctx: AttackContext, as: AuthorizationServer) => Promise<Outcome>,
+): (ctx: AttackContext) => Promise<Outcome> {
   return async (ctx) => {
     if (ctx.as) return run(ctx, ctx.as)
-    return notApplicable(ctx.target.issuerMetadata?.authorization_endpoint ? 'its authorization server is not one the battery can drive' : 'no authorization server here (no authorization_endpoint)')
+    return notApplicable(
+      ctx.target.issuerMetadata?.authorization_endpoint
+        ? 'its authorization server is not one the battery can drive'
+        : 'no authorization server here (no authorization_endpoint)',
+    )
   }
 }

@@ -27,12 +27,23 @@ export function rawRequest(url: string, options: RawRequest = {}): Promise<RawRe
     try {
       // A connection of its own (no keep-alive): a server that drops a connection after a bad request
       // must not make the next, unrelated request fail.
-      outgoing = httpRequest(url, { method: options.method ?? 'GET', headers: options.headers, timeout: options.timeoutMs ?? 15_000, agent: false }, (res) => {
-        const chunks: Buffer[] = []
-        res.on('data', (chunk: Buffer) => chunks.push(chunk))
-        res.on('error', (error) => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8'), error: error.message }))
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }))
-      })
+      outgoing = httpRequest(
+        url,
+        { method: options.method ?? 'GET', headers: options.headers, timeout: options.timeoutMs ?? 15_000, agent: false },
+        (res) => {
+          const chunks: Buffer[] = []
+          res.on('data', (chunk: Buffer) => chunks.push(chunk))
+          res.on('error', (error) =>
+            resolve({
+              status: res.statusCode ?? 0,
+              headers: res.headers,
+              text: Buffer.concat(chunks).toString('utf8'),
+              error: error.message,
+            }),
+          )
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }))
+        },
+      )
     } catch (error) {
       // node:http refuses to send some headers (control characters): nothing reached the server
       return resolve({ status: -1, headers: {}, text: '', error: (error as Error).message })

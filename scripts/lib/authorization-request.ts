@@ -30,7 +30,11 @@ export interface AuthorizationRequest {
  * The URL a client sends the browser to: PKCE S256, state and resource. `params` changes a
  * parameter, or removes it when its value is undefined (how checks and attacks build bad requests).
  */
-export function authorizationRequestUrl(endpoint: string, request: AuthorizationRequest, params: Record<string, string | undefined> = {}): string {
+export function authorizationRequestUrl(
+  endpoint: string,
+  request: AuthorizationRequest,
+  params: Record<string, string | undefined> = {},
+): string {
   const all: Record<string, string | undefined> = {
     response_type: 'code',
     client_id: request.clientId,

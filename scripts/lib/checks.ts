@@ -116,6 +116,9 @@ export async function runAndPrint(checks: Check[], base: string, print = console
 /** RFC 6750 §3: the status, a Bearer challenge, and its error code (or none at all). */
 export function expectChallenge(reply: Reply, status: number, error: string | undefined): void {
   expectStatus(reply, status)
-  assert(reply.challenge !== undefined, `no Bearer challenge in WWW-Authenticate (got ${JSON.stringify(reply.headers['www-authenticate'])})`)
-  expectEqual(reply.challenge.params.error, error, 'the challenge\'s error')
+  assert(
+    reply.challenge !== undefined,
+    `no Bearer challenge in WWW-Authenticate (got ${JSON.stringify(reply.headers['www-authenticate'])})`,
+  )
+  expectEqual(reply.challenge.params.error, error, "the challenge's error")
 }

@@ -59,7 +59,9 @@ function gitDiff(left: string, right: string, color: boolean, cwd: string): Prom
     git.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()))
     git.once('error', (error) => reject(new Error(`could not run git (${error.message}); npm run diff needs git on the PATH`)))
     // exit 0: identical, 1: different, anything else: git failed
-    git.once('close', (code) => (code === 0 || code === 1 ? resolve(out) : reject(new Error(`git diff failed: ${err.trim() || `exit ${code}`}`))))
+    git.once('close', (code) =>
+      code === 0 || code === 1 ? resolve(out) : reject(new Error(`git diff failed: ${err.trim() || `exit ${code}`}`)),
+    )
   })
 }
 

@@ -76,7 +76,9 @@ export function keyLegend(lab: Lab): string {
     ['c', 'run the checks'],
     ...(previous ? ([['d', `diff with lab ${previous.n}`]] as [string, string][]) : []),
     ...(lab.devTokens ? ([['t', 'mint a token']] as [string, string][]) : []),
-    ...(lab.client ? ([['w', lab.clientOnRequest ? "walk the flow with lab 6's client" : 'walk the flow again']] as [string, string][]) : []),
+    ...(lab.client
+      ? ([['w', lab.clientOnRequest ? "walk the flow with lab 6's client" : 'walk the flow again']] as [string, string][])
+      : []),
     ['h', 'this guide'],
     ['q', 'quit'],
   ]
@@ -98,7 +100,10 @@ export function renderGuide(input: GuideInput): string {
   if (input.extras?.length) out.push(...input.extras, '')
 
   if (token !== undefined) {
-    out.push(label('A dev token') + chalk.dim(` (${GUIDE_TOKEN_TTL.replace('m', ' min')}, scope "${GUIDE_SCOPE}"), for the terminal you try things in:`))
+    out.push(
+      label('A dev token') +
+        chalk.dim(` (${GUIDE_TOKEN_TTL.replace('m', ' min')}, scope "${GUIDE_SCOPE}"), for the terminal you try things in:`),
+    )
     // `npm run token` mints for PORT (default 9000): on another port, tell it which
     if (port !== 9000) out.push(`export PORT=${port}`)
     out.push(`export TOKEN=${token}`, '')
@@ -144,7 +149,8 @@ export async function labExtras(lab: Lab): Promise<string[]> {
   const { DEMO_USERS } = await load('oauth/users.ts')
   if (Array.isArray(DEMO_USERS)) {
     lines.push(chalk.bold('Demo users') + chalk.dim(' for the login page: username / password — scopes they may grant'))
-    for (const user of DEMO_USERS) lines.push(`  ${chalk.cyan(user.username)} / ${user.password}  ${chalk.dim('—')} ${user.scopes.join(' ')}`)
+    for (const user of DEMO_USERS)
+      lines.push(`  ${chalk.cyan(user.username)} / ${user.password}  ${chalk.dim('—')} ${user.scopes.join(' ')}`)
   }
   return lines
 }

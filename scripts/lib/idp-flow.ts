@@ -75,26 +75,48 @@ export class Browser {
 }
 
 /** From nothing but the MCP URL: 401 → RFC 9728 metadata → RFC 8414 metadata, issuer checked (RFC 8414 §3.3). */
-export async function discover(mcpUrl: string, send: Send = httpSend): Promise<{ issuer: string; server: ServerMetadata; scopes: string[] }> {
-  const bare = await send({ url: mcpUrl, headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' }, body: { jsonrpc: '2.0', id: 1, method: 'ping' } })
+export async function discover(
+  mcpUrl: string,
+  send: Send = httpSend,
+): Promise<{ issuer: string; server: ServerMetadata; scopes: string[] }> {
+  const bare = await send({
+    url: mcpUrl,
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' },
+    body: { jsonrpc: '2.0', id: 1, method: 'ping' },
+  })
   const metadataUrl = bare.challenge?.params.resource_metadata
   check(bare.status === 401 && metadataUrl !== undefined, `expected a 401 with resource_metadata from ${mcpUrl}, got HTTP ${bare.status}`)
   const resource = (await send({ url: metadataUrl })).json
   const issuer = resource?.authorization_servers?.[0]
   check(typeof issuer === 'string', 'the resource metadata names no authorization server')
   const { origin, pathname } = new URL(issuer)
-  const server = (await send({ url: `${origin}/.well-known/oauth-authorization-server${pathname.replace(/\/$/, '')}` })).json as ServerMetadata
+  const server = (await send({ url: `${origin}/.well-known/oauth-authorization-server${pathname.replace(/\/$/, '')}` }))
+    .json as ServerMetadata
   check(server?.issuer === issuer, `the provider's metadata says issuer ${server?.issuer}, not ${issuer}`)
   return { issuer, server, scopes: resource.scopes_supported ?? [] }
 }
 
 /** RFC 7591: a public client (no secret: it could not keep one) that may refresh. */
-export async function registerClient(server: ServerMetadata, redirectUri: string, send: Send = httpSend, name = 'workshop check client'): Promise<string> {
+export async function registerClient(
+  server: ServerMetadata,
+  redirectUri: string,
+  send: Send = httpSend,
+  name = 'workshop check client',
+): Promise<string> {
   const reply = await send({
     url: server.registration_endpoint,
-    body: { client_name: name, redirect_uris: [redirectUri], grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], token_endpoint_auth_method: 'none' },
+    body: {
+      client_name: name,
+      redirect_uris: [redirectUri],
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'none',
+    },
   })
-  check(reply.status === 201 && typeof reply.json?.client_id === 'string', `registration answered HTTP ${reply.status}: ${reply.text.slice(0, 200)}`)
+  check(
+    reply.status === 201 && typeof reply.json?.client_id === 'string',
+    `registration answered HTTP ${reply.status}: ${reply.text.slice(0, 200)}`,
+  )
   return reply.json.client_id
 }
 
@@ -125,13 +147,20 @@ export async function authorize(options: AuthorizeOptions): Promise<Authorized> 
   const { verifier, challenge } = pkcePair()
   const state = randomBytes(16).toString('base64url')
   const { clientId, redirectUri, scope, resource } = options
-  const url = authorizationRequestUrl(options.server.authorization_endpoint, { clientId, redirectUri, scope, state, challenge, resource }, options.params)
+  const url = authorizationRequestUrl(
+    options.server.authorization_endpoint,
+    { clientId, redirectUri, scope, state, challenge, resource },
+    options.params,
+  )
 
   let step = await browser.navigate(url, options.redirectUri)
   let loginPage: Reply | undefined
   let consentPage: Reply | undefined
   for (let pages = 0; step.redirectedTo === undefined; pages++) {
-    check(pages < 4 && step.reply.status === 200, `the provider showed HTTP ${step.reply.status} at ${step.url}: ${pageText(step.reply.text)}`)
+    check(
+      pages < 4 && step.reply.status === 200,
+      `the provider showed HTTP ${step.reply.status} at ${step.url}: ${pageText(step.reply.text)}`,
+    )
     if (/name="password"/.test(step.reply.text)) {
       loginPage = step.reply
       step = await browser.submit(step, { username: options.username, password: options.password }, options.redirectUri)
@@ -144,7 +173,10 @@ export async function authorize(options: AuthorizeOptions): Promise<Authorized> 
   }
   const back = new URL(step.redirectedTo)
   check(back.searchParams.get('state') === state, 'the state came back changed: not our request (RFC 6749 §10.12)')
-  check(back.searchParams.get('iss') === options.server.issuer, `iss is ${back.searchParams.get('iss')}, not ${options.server.issuer} (RFC 9207 §2.4: mix-up)`)
+  check(
+    back.searchParams.get('iss') === options.server.issuer,
+    `iss is ${back.searchParams.get('iss')}, not ${options.server.issuer} (RFC 9207 §2.4: mix-up)`,
+  )
   const error = back.searchParams.get('error')
   check(error === null, `the provider answered error=${error}: ${back.searchParams.get('error_description') ?? ''}`)
   const code = back.searchParams.get('code')
@@ -153,10 +185,20 @@ export async function authorize(options: AuthorizeOptions): Promise<Authorized> 
 }
 
 /** The back channel: the code and its verifier for tokens (RFC 6749 §4.1.3, RFC 7636 §4.5, RFC 8707 §2.2). */
-export function exchangeCode(options: { server: ServerMetadata; clientId: string; redirectUri: string; resource: string; code: string; verifier: string }, send: Send = httpSend): Promise<Reply> {
+export function exchangeCode(
+  options: { server: ServerMetadata; clientId: string; redirectUri: string; resource: string; code: string; verifier: string },
+  send: Send = httpSend,
+): Promise<Reply> {
   return send({
     url: options.server.token_endpoint,
-    form: { grant_type: 'authorization_code', code: options.code, code_verifier: options.verifier, redirect_uri: options.redirectUri, client_id: options.clientId, resource: options.resource },
+    form: {
+      grant_type: 'authorization_code',
+      code: options.code,
+      code_verifier: options.verifier,
+      redirect_uri: options.redirectUri,
+      client_id: options.clientId,
+      resource: options.resource,
+    },
   })
 }
 
@@ -164,7 +206,13 @@ export function refresh(server: ServerMetadata, clientId: string, refreshToken: 
   return send({ url: server.token_endpoint, form: { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: clientId } })
 }
 
-export function revoke(server: ServerMetadata, clientId: string, token: string, hint: 'access_token' | 'refresh_token', send: Send = httpSend): Promise<Reply> {
+export function revoke(
+  server: ServerMetadata,
+  clientId: string,
+  token: string,
+  hint: 'access_token' | 'refresh_token',
+  send: Send = httpSend,
+): Promise<Reply> {
   return send({ url: server.revocation_endpoint, form: { token, token_type_hint: hint, client_id: clientId } })
 }
 
@@ -187,15 +235,38 @@ export interface Session {
 }
 
 /** The whole walk for one user: discover, register, authorize in a fresh browser, exchange the code. */
-export async function signIn(options: { mcpUrl: string; username: string; password: string; scope: string; resource?: string; send?: Send; browser?: Browser }): Promise<Session> {
+export async function signIn(options: {
+  mcpUrl: string
+  username: string
+  password: string
+  scope: string
+  resource?: string
+  send?: Send
+  browser?: Browser
+}): Promise<Session> {
   const send = options.send ?? httpSend
   const { issuer, server } = await discover(options.mcpUrl, send)
   const redirectUri = 'http://127.0.0.1:9/callback' // a loopback client's redirect (RFC 8252 §7.3); the flow stops before it
   const clientId = await registerClient(server, redirectUri, send)
   const resource = options.resource ?? options.mcpUrl
-  const authorized = await authorize({ server, clientId, redirectUri, resource, scope: options.scope, username: options.username, password: options.password, browser: options.browser ?? new Browser(send) })
-  const tokenReply = await exchangeCode({ server, clientId, redirectUri, resource, code: authorized.code, verifier: authorized.verifier }, send)
-  check(tokenReply.status === 200 && typeof tokenReply.json?.access_token === 'string', `the token endpoint answered HTTP ${tokenReply.status}: ${tokenReply.text.slice(0, 200)}`)
+  const authorized = await authorize({
+    server,
+    clientId,
+    redirectUri,
+    resource,
+    scope: options.scope,
+    username: options.username,
+    password: options.password,
+    browser: options.browser ?? new Browser(send),
+  })
+  const tokenReply = await exchangeCode(
+    { server, clientId, redirectUri, resource, code: authorized.code, verifier: authorized.verifier },
+    send,
+  )
+  check(
+    tokenReply.status === 200 && typeof tokenReply.json?.access_token === 'string',
+    `the token endpoint answered HTTP ${tokenReply.status}: ${tokenReply.text.slice(0, 200)}`,
+  )
   return { issuer, server, clientId, redirectUri, tokens: tokenReply.json as Tokens, authorized, tokenReply }
 }
 

@@ -59,7 +59,10 @@ export async function startLab(lab: Lab, options: StartOptions = {}): Promise<Ru
   const env: Record<string, string> = { ...options.env }
   try {
     for (const companion of lab.companions ?? []) {
-      const started = await startWithRetry(companion.name, labPath(lab, companion.file), options.companionPorts?.[companion.name], { ...options, env })
+      const started = await startWithRetry(companion.name, labPath(lab, companion.file), options.companionPorts?.[companion.name], {
+        ...options,
+        env,
+      })
       companions[companion.name] = started
       env[companion.urlEnv] = started.base
     }

@@ -34,7 +34,15 @@ export const LABS: Lab[] = [
   { n: 4, dir: '04-scopes', title: 'The scope gate: 403 insufficient_scope and step-up', devTokens: true },
   { n: 5, dir: '05-oauth', title: 'An OAuth 2.1 authorization server with PKCE, by hand', devTokens: false },
   { n: 6, dir: '06-client', title: 'A real client walks the whole flow', devTokens: false, client: 'client/walk.ts' },
-  { n: 7, dir: '07-idp', title: 'A certified identity provider replaces the hand-built one', devTokens: false, client: '../06-client/client/walk.ts', clientOnRequest: true, companions: [{ name: 'idp', file: 'idp/server.ts', urlEnv: 'IDP_URL' }] },
+  {
+    n: 7,
+    dir: '07-idp',
+    title: 'A certified identity provider replaces the hand-built one',
+    devTokens: false,
+    client: '../06-client/client/walk.ts',
+    clientOnRequest: true,
+    companions: [{ name: 'idp', file: 'idp/server.ts', urlEnv: 'IDP_URL' }],
+  },
   { n: 8, dir: '08-attacks', title: 'Attack every lab: which defence stops what', devTokens: false, attacks: 'battery.ts' },
 ]
 

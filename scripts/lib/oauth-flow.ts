@@ -111,9 +111,16 @@ export interface Attempt {
 }
 
 /** The authorization request URL (OAuth 2.1 §4.1.1) with PKCE, state and resource, as an MCP client builds it. */
-export function authorizationUrl(t: CheckContext, options: Required<Pick<AuthorizeOptions, 'pkce' | 'state' | 'redirectUri'>> & AuthorizeOptions & { client: RegisteredClient }): string {
+export function authorizationUrl(
+  t: CheckContext,
+  options: Required<Pick<AuthorizeOptions, 'pkce' | 'state' | 'redirectUri'>> & AuthorizeOptions & { client: RegisteredClient },
+): string {
   const { client, redirectUri, scope, state, pkce } = options
-  return authorizationRequestUrl('/authorize', { clientId: client.client_id, redirectUri, scope, state, challenge: pkce.challenge, resource: t.mcpUrl }, options.params)
+  return authorizationRequestUrl(
+    '/authorize',
+    { clientId: client.client_id, redirectUri, scope, state, challenge: pkce.challenge, resource: t.mcpUrl },
+    options.params,
+  )
 }
 
 /** GET /authorize as a browser would. */
@@ -157,7 +164,10 @@ export async function signIn(t: CheckContext, attempt: Attempt, user: string, pa
 export function decide(t: CheckContext, attempt: Attempt, consentPage: Reply, decision: 'approve' | 'deny'): Promise<Reply> {
   expectStatus(consentPage, 200)
   const form = onlyForm(consentPage)
-  assert(form.buttons.some((b) => b.name === 'decision' && b.value === decision), `the consent page has no ${decision} button`)
+  assert(
+    form.buttons.some((b) => b.name === 'decision' && b.value === decision),
+    `the consent page has no ${decision} button`,
+  )
   return submitForm(t, attempt, form, { decision })
 }
 
@@ -202,7 +212,14 @@ function compact(record: Record<string, string | undefined>): Record<string, str
 /** POST /token with grant_type=authorization_code. Fields set to undefined are left out. */
 export function exchangeCode(
   t: CheckContext,
-  options: { client: RegisteredClient; code: string; verifier?: string; redirectUri?: string; resource?: string; extra?: Record<string, string | undefined> },
+  options: {
+    client: RegisteredClient
+    code: string
+    verifier?: string
+    redirectUri?: string
+    resource?: string
+    extra?: Record<string, string | undefined>
+  },
 ): Promise<Reply> {
   const credentials = clientCredentials(options.client)
   return t.send({
@@ -244,12 +261,21 @@ export async function obtainTokens(t: CheckContext, options: AuthorizeOptions & 
   return { ...reply.json, client: authorized.client } as Tokens
 }
 
-export function refreshTokens(t: CheckContext, options: { client: RegisteredClient; refreshToken: string; scope?: string; resource?: string }): Promise<Reply> {
+export function refreshTokens(
+  t: CheckContext,
+  options: { client: RegisteredClient; refreshToken: string; scope?: string; resource?: string },
+): Promise<Reply> {
   const credentials = clientCredentials(options.client)
   return t.send({
     url: '/token',
     headers: credentials.headers,
-    form: compact({ grant_type: 'refresh_token', refresh_token: options.refreshToken, scope: options.scope, resource: options.resource, ...credentials.form }),
+    form: compact({
+      grant_type: 'refresh_token',
+      refresh_token: options.refreshToken,
+      scope: options.scope,
+      resource: options.resource,
+      ...credentials.form,
+    }),
   })
 }
 
@@ -260,5 +286,9 @@ export function introspectToken(t: CheckContext, options: { client?: RegisteredC
 
 export function revokeToken(t: CheckContext, options: { client: RegisteredClient; token: string; hint?: string }): Promise<Reply> {
   const credentials = clientCredentials(options.client)
-  return t.send({ url: '/revoke', headers: credentials.headers, form: compact({ token: options.token, token_type_hint: options.hint, ...credentials.form }) })
+  return t.send({
+    url: '/revoke',
+    headers: credentials.headers,
+    form: compact({ token: options.token, token_type_hint: options.hint, ...credentials.form }),
+  })
 }

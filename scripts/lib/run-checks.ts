@@ -13,7 +13,10 @@ export async function loadChecks(lab: Lab): Promise<Check[]> {
 }
 
 /** Runs lab `checksOf`'s checks against `base`, or against a fresh server of lab `serverOf`. */
-export async function checkLab(checksOf: Lab, options: { base?: string; serverOf?: Lab; print?: (line: string) => void } = {}): Promise<CheckResult[]> {
+export async function checkLab(
+  checksOf: Lab,
+  options: { base?: string; serverOf?: Lab; print?: (line: string) => void } = {},
+): Promise<CheckResult[]> {
   const print = options.print ?? console.log
   const checks = await loadChecks(checksOf)
   if (options.base) return runAndPrint(checks, options.base, print)

@@ -32,7 +32,9 @@ export class CookieJar {
   /** The Cookie header a browser sends with a request to `url` (RFC 6265 §5.1.4 path matching). */
   header(url: string | URL): Record<string, string> {
     const { origin, pathname } = new URL(url)
-    const matching = this.cookies.filter((c) => c.origin === origin && (pathname === c.path || pathname.startsWith(c.path.endsWith('/') ? c.path : `${c.path}/`)))
+    const matching = this.cookies.filter(
+      (c) => c.origin === origin && (pathname === c.path || pathname.startsWith(c.path.endsWith('/') ? c.path : `${c.path}/`)),
+    )
     return matching.length === 0 ? {} : { Cookie: matching.map((c) => `${c.name}=${c.value}`).join('; ') }
   }
 }
@@ -49,7 +51,12 @@ export interface HtmlForm {
 }
 
 const unescapeHtml = (s: string) =>
-  s.replace(/&#(\d+);/g, (_, n) => String.fromCharCode(Number(n))).replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&')
+  s
+    .replace(/&#(\d+);/g, (_, n) => String.fromCharCode(Number(n)))
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&')
 
 function attribute(tag: string, name: string): string | undefined {
   const match = new RegExp(`\\s${name}="([^"]*)"`, 'i').exec(tag)
@@ -71,7 +78,13 @@ export function parseForms(html: string): HtmlForm[] {
       const name = attribute(button, 'name')
       return name === undefined ? [] : [{ name, value: attribute(button, 'value') ?? '' }]
     })
-    return { action: attribute(formTag, 'action') ?? '', method: (attribute(formTag, 'method') ?? 'get').toLowerCase(), fields, hidden, buttons }
+    return {
+      action: attribute(formTag, 'action') ?? '',
+      method: (attribute(formTag, 'method') ?? 'get').toLowerCase(),
+      fields,
+      hidden,
+      buttons,
+    }
   })
 }
 
@@ -82,5 +95,8 @@ export function firstForm(html: string): HtmlForm | undefined {
 
 /** What a person reads on a page: its text without tags or scripts, cut short for an error message. */
 export function pageText(html: string, length = 200): string {
-  return unescapeHtml(html.replace(/<(script|style)[\s\S]*?<\/\1>/gi, '').replace(/<[^>]+>/g, ' ')).replace(/\s+/g, ' ').trim().slice(0, length)
+  return unescapeHtml(html.replace(/<(script|style)[\s\S]*?<\/\1>/gi, '').replace(/<[^>]+>/g, ' '))
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, length)
 }

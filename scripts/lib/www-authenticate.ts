@@ -35,7 +35,11 @@ export function parseWwwAuthenticate(header: string): Challenge[] {
     skip(/^ +/)
     // token68 form (RFC 9110 §11.3): one value that is not the start of an auth-param
     const t68 = TOKEN68.exec(rest)?.[0]
-    if (t68 !== undefined && !/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+\s*=\s*("|[!#$%&'*+\-.^_`|~0-9A-Za-z])/.test(rest) && /^\s*(,|$)/.test(rest.slice(t68.length))) {
+    if (
+      t68 !== undefined &&
+      !/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+\s*=\s*("|[!#$%&'*+\-.^_`|~0-9A-Za-z])/.test(rest) &&
+      /^\s*(,|$)/.test(rest.slice(t68.length))
+    ) {
       challenge.token68 = t68
       rest = rest.slice(t68.length)
       skip(/^[\s,]+/)

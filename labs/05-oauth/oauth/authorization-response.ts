@@ -16,7 +16,13 @@ export interface AuthorizationResponse {
  * After a form POST the status is 303, never 307, so the browser does not re-post the
  * user's form to the client (OAuth 2.1 §7.5.4, RFC 9700 §4.12).
  */
-export function redirectToClient(res: Response, redirectUri: string, issuer: string, response: AuthorizationResponse, status: 302 | 303 = 302): void {
+export function redirectToClient(
+  res: Response,
+  redirectUri: string,
+  issuer: string,
+  response: AuthorizationResponse,
+  status: 302 | 303 = 302,
+): void {
   const url = new URL(redirectUri)
   for (const [name, value] of Object.entries({ ...response, iss: issuer })) {
     if (value !== undefined && value !== null) url.searchParams.set(name, value)

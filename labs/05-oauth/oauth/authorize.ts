@@ -50,19 +50,22 @@ export function authorize(context: Context): RequestHandler {
     const state = typeof req.query.state === 'string' ? req.query.state : null
     try {
       const params = RequestParams.safeParse(req.query)
-      if (!params.success) throw new OAuthError('invalid_request', `The parameter ${String(params.error.issues[0]?.path[0])} is repeated or too long`)
+      if (!params.success)
+        throw new OAuthError('invalid_request', `The parameter ${String(params.error.issues[0]?.path[0])} is repeated or too long`)
       const { response_type, code_challenge, code_challenge_method, scope, resource } = params.data
 
       // OAuth 2.1 §4.1.1: the authorization code flow only (no implicit "token").
       if (response_type === undefined) throw new OAuthError('invalid_request', 'response_type is required')
       if (response_type !== 'code') throw new OAuthError('unsupported_response_type', 'Only response_type=code is supported')
-      if (!client.grant_types.includes('authorization_code')) throw new OAuthError('unauthorized_client', 'This client did not register the authorization_code grant')
+      if (!client.grant_types.includes('authorization_code'))
+        throw new OAuthError('unauthorized_client', 'This client did not register the authorization_code grant')
 
       // RFC 7636 §4.4.1 and OAuth 2.1 §4.1.1: PKCE is required, and only S256. "plain" would send
       // the verifier itself through the browser, where it can be stolen along with the code.
       if (code_challenge === undefined) throw new OAuthError('invalid_request', 'code_challenge is required (PKCE)')
       if (code_challenge_method !== 'S256') throw new OAuthError('invalid_request', 'code_challenge_method must be S256')
-      if (!isValidS256Challenge(code_challenge)) throw new OAuthError('invalid_request', 'code_challenge is not a base64url SHA-256 (43 characters)')
+      if (!isValidS256Challenge(code_challenge))
+        throw new OAuthError('invalid_request', 'code_challenge is not a base64url SHA-256 (43 characters)')
 
       // RFC 8707 §2: which resource the token is for. This server issues tokens for exactly one.
       if (resource !== context.resource) throw new OAuthError('invalid_target', `resource must be ${context.resource}`)

@@ -58,7 +58,8 @@ export function authenticateClient(req: Request, context: Context, options: { al
     const basic = parseBasic(header)
     if (basic === undefined) throw invalidClient('The Authorization header is not valid HTTP Basic client authentication')
     if (form.client_secret !== undefined) throw new OAuthError('invalid_request', 'Use one client authentication method, not two')
-    if (form.client_id !== undefined && form.client_id !== basic.id) throw invalidClient('client_id does not match the authenticated client')
+    if (form.client_id !== undefined && form.client_id !== basic.id)
+      throw invalidClient('client_id does not match the authenticated client')
     ;[clientId, secret, method] = [basic.id, basic.secret, 'client_secret_basic']
   } else if (form.client_secret !== undefined) {
     ;[clientId, secret, method] = [form.client_id, form.client_secret, 'client_secret_post']
@@ -71,8 +72,9 @@ export function authenticateClient(req: Request, context: Context, options: { al
   // One message for unknown client, wrong secret and wrong method: no hints for a guesser.
   const failed = invalidClient('Client authentication failed')
   if (client === undefined || client.token_endpoint_auth_method !== method) throw failed
-  if (method !== 'none' && !(client.secret_hash !== null && secret !== undefined && sameSecret(sha256(secret), client.secret_hash))) throw failed
-  if (method === 'none' && !options.allowPublic) throw invalidClient('This endpoint needs a confidential client\'s credentials')
+  if (method !== 'none' && !(client.secret_hash !== null && secret !== undefined && sameSecret(sha256(secret), client.secret_hash)))
+    throw failed
+  if (method === 'none' && !options.allowPublic) throw invalidClient("This endpoint needs a confidential client's credentials")
   return client
 }
 

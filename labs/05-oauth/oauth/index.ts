@@ -89,6 +89,9 @@ export function authorizationServer(options: AuthorizationServerOptions): Author
 /** 405 with the method that works (RFC 9110 §15.5.6). */
 function allow(method: string): RequestHandler {
   return (_req, res) => {
-    res.status(405).set('Allow', method).json({ error: 'invalid_request', error_description: `Use ${method}` })
+    res
+      .status(405)
+      .set('Allow', method)
+      .json({ error: 'invalid_request', error_description: `Use ${method}` })
   }
 }

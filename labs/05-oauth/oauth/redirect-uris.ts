@@ -20,9 +20,11 @@ export function redirectUriProblem(uri: string): string | undefined {
   // RFC 6749 §3.1.2: the redirect URI MUST NOT include a fragment component.
   if (uri.includes('#')) return 'a redirect URI must not contain a fragment (#)'
   // javascript:, data:, file:, custom schemes… only the two web schemes are accepted here.
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') return `the ${url.protocol} scheme is not allowed; use https (or http on 127.0.0.1)`
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    return `the ${url.protocol} scheme is not allowed; use https (or http on 127.0.0.1)`
   // OAuth 2.1 §1.5, §8.4.2: plain http only when the traffic never leaves the machine.
-  if (url.protocol === 'http:' && !LOOPBACK_HOSTS.has(url.hostname)) return 'http is only allowed for loopback hosts (127.0.0.1, [::1], localhost); use https'
+  if (url.protocol === 'http:' && !LOOPBACK_HOSTS.has(url.hostname))
+    return 'http is only allowed for loopback hosts (127.0.0.1, [::1], localhost); use https'
   if (url.username !== '' || url.password !== '') return 'a redirect URI must not contain a user name or password'
   return undefined
 }

@@ -23,7 +23,9 @@ export function openInBrowser(authorizationUrl: URL, redirectUri: string): Promi
       const opener = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open'
       say(`opening your browser (${opener}); if nothing opens, visit:`)
       say(authorizationUrl.href)
-      spawn(opener, [authorizationUrl.href], { stdio: 'ignore', detached: true }).on('error', () => {}).unref()
+      spawn(opener, [authorizationUrl.href], { stdio: 'ignore', detached: true })
+        .on('error', () => {})
+        .unref()
     })
   })
 }

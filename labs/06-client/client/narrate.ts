@@ -56,7 +56,10 @@ export function summarise(body: Record<string, unknown>, fields: string[]): stri
 export function summariseForm(body: string): string {
   const params = new URLSearchParams(body)
   return [...params]
-    .map(([name, value]) => `${name}=${SECRET_FIELDS.has(name) || name === 'password' ? (name === 'password' ? '•••' : shorten(value)) : value}`)
+    .map(
+      ([name, value]) =>
+        `${name}=${SECRET_FIELDS.has(name) || name === 'password' ? (name === 'password' ? '•••' : shorten(value)) : value}`,
+    )
     .join('&')
 }
 

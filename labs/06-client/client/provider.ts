@@ -185,7 +185,9 @@ export class WorkshopClientProvider implements OAuthClientProvider {
     if (this.stepUpScope) authorizationUrl.searchParams.set('scope', this.stepUpScope)
     leg({ title: 'The authorization request', soft: false, spec: 'OAuth 2.1 §4.1.1, RFC 7636 §4.3, RFC 8707 §2.1' })
     const params = authorizationUrl.searchParams
-    say(`PKCE: code_verifier kept here (${this.verifier.length} chars), code_challenge=${params.get('code_challenge')} (${params.get('code_challenge_method')})`)
+    say(
+      `PKCE: code_verifier kept here (${this.verifier.length} chars), code_challenge=${params.get('code_challenge')} (${params.get('code_challenge_method')})`,
+    )
     say(`scope="${params.get('scope')}"  resource=${params.get('resource')}  state=${params.get('state')}`)
     leg({ title: 'Login and consent', soft: false, spec: 'OAuth 2.1 §4.1.1, MCP security best practices §Consent' })
     this.callback = await this.options.userAgent(authorizationUrl)
@@ -210,7 +212,11 @@ export class WorkshopClientProvider implements OAuthClientProvider {
       throw new LegFailed('no iss although the server advertises it (RFC 9207 §2.4)')
     }
     if (iss !== null && iss !== issuer) throw new LegFailed(`iss ${iss} is not ${issuer}: a mix-up, refusing the code (RFC 9207 §2.4)`)
-    ok(iss === null ? 'no iss, and the server does not advertise it: nothing to check (RFC 9207 §2.4)' : `iss ${iss} is the authorization server we asked`)
+    ok(
+      iss === null
+        ? 'no iss, and the server does not advertise it: nothing to check (RFC 9207 §2.4)'
+        : `iss ${iss} is the authorization server we asked`,
+    )
     const error = params.get('error')
     if (error) throw new LegFailed(`the authorization server said ${error}: ${params.get('error_description') ?? ''}`)
     const code = params.get('code')

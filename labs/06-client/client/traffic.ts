@@ -43,7 +43,11 @@ export function narratingFetch(hooks: TrafficHooks): FetchLike & { endpoints: Re
     // The SDK's optional GET for a server-sent event stream: one line, not a leg.
     if ((init?.method ?? 'GET') === 'GET' && url.href === hooks.serverUrl) {
       const response = await fetch(url, init)
-      say(chalk.dim(`(GET ${url.pathname} for an optional event stream: ${response.status}${response.status === 405 ? ', this server is stateless' : ''})`))
+      say(
+        chalk.dim(
+          `(GET ${url.pathname} for an optional event stream: ${response.status}${response.status === 405 ? ', this server is stateless' : ''})`,
+        ),
+      )
       return response
     }
     const current = legOf(url, init, body)
@@ -55,7 +59,12 @@ export function narratingFetch(hooks: TrafficHooks): FetchLike & { endpoints: Re
     say(`${chalk.magenta('←')} ${statusColour(response.status)}`)
     const challenge = response.headers.get('www-authenticate')
     if (challenge) say(chalk.dim(`  WWW-Authenticate: ${challenge}`))
-    const json = /json/.test(response.headers.get('content-type') ?? '') ? await response.clone().json().catch(() => undefined) : undefined
+    const json = /json/.test(response.headers.get('content-type') ?? '')
+      ? await response
+          .clone()
+          .json()
+          .catch(() => undefined)
+      : undefined
     if (json) for (const line of describeResponse(current, json)) say(chalk.dim(`  ${line}`))
 
     if (response.ok && current === LEGS.resource) checkResourceMetadata(json, hooks.serverUrl, url)
@@ -105,7 +114,9 @@ function checkIssuerMetadata(json: any, fetchedFrom: URL): void {
     : fetchedFrom.href.replace(/\/\.well-known\/openid-configuration$/, '')
   if (json?.issuer !== expected) throw new LegFailed(`metadata issuer ${json?.issuer} is not ${expected}: refusing it (RFC 8414 §3.3)`)
   if (!json?.code_challenge_methods_supported?.includes('S256')) {
-    throw new LegFailed('the authorization server does not advertise PKCE S256: refusing it (MCP authorization §Authorization Code Protection)')
+    throw new LegFailed(
+      'the authorization server does not advertise PKCE S256: refusing it (MCP authorization §Authorization Code Protection)',
+    )
   }
 }
 
@@ -126,7 +137,14 @@ function describeResponse(current: Leg | undefined, json: any): string[] {
     case LEGS.resource:
       return summarise(json, ['resource', 'authorization_servers', 'scopes_supported'])
     case LEGS.issuer:
-      return summarise(json, ['issuer', 'authorization_endpoint', 'token_endpoint', 'registration_endpoint', 'code_challenge_methods_supported', 'authorization_response_iss_parameter_supported'])
+      return summarise(json, [
+        'issuer',
+        'authorization_endpoint',
+        'token_endpoint',
+        'registration_endpoint',
+        'code_challenge_methods_supported',
+        'authorization_response_iss_parameter_supported',
+      ])
     case LEGS.register:
       return summarise(json, ['client_id', 'redirect_uris', 'token_endpoint_auth_method'])
     case LEGS.token:

@@ -142,7 +142,10 @@ async function showRevoked(refreshToken: string, accessToken: string): Promise<v
     body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
   })
   if (probe.status === 401) ok('its access token is refused too: this resource server asks the issuer on every request')
-  else warn(`its access token still works (HTTP ${probe.status}): this resource server checks JWTs locally, so it learns of a revocation only when the token expires`)
+  else
+    warn(
+      `its access token still works (HTTP ${probe.status}): this resource server checks JWTs locally, so it learns of a revocation only when the token expires`,
+    )
 }
 
 async function walk(): Promise<void> {

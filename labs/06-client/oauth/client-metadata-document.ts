@@ -64,7 +64,10 @@ const ClientMetadataDocument = z.object({
   // draft §4.1: no shared secret is possible with a public document: no client_secret_* methods.
   // (private_key_jwt, which the draft allows, is not implemented by this server.)
   token_endpoint_auth_method: z.literal('none').optional(),
-  grant_types: z.array(z.enum(['authorization_code', 'refresh_token'])).min(1).optional(),
+  grant_types: z
+    .array(z.enum(['authorization_code', 'refresh_token']))
+    .min(1)
+    .optional(),
   response_types: z.array(z.literal('code')).min(1).optional(),
   client_secret: z.never({ error: 'a metadata document must not contain a client_secret' }).optional(),
 })
@@ -75,10 +78,11 @@ export async function fetchClientMetadataDocument(clientId: string, now: number,
   if (problem) throw new ClientMetadataDocumentError(problem)
   const body = await fetchJson(new URL(clientId), options)
   const parsed = ClientMetadataDocument.safeParse(body)
-  if (!parsed.success) throw new ClientMetadataDocumentError(`the client's metadata document is not acceptable: ${parsed.error.issues[0]?.message}`)
+  if (!parsed.success)
+    throw new ClientMetadataDocumentError(`the client's metadata document is not acceptable: ${parsed.error.issues[0]?.message}`)
   const document = parsed.data
   // draft §4: the document's client_id equals its URL, by simple string comparison.
-  if (document.client_id !== clientId) throw new ClientMetadataDocumentError('the document\'s client_id is not the URL it was fetched from')
+  if (document.client_id !== clientId) throw new ClientMetadataDocumentError("the document's client_id is not the URL it was fetched from")
   for (const uri of document.redirect_uris) {
     const why = redirectUriProblem(uri)
     if (why) throw new ClientMetadataDocumentError(`the client's metadata document lists a bad redirect URI: ${why}`)
@@ -113,7 +117,9 @@ async function fetchJson(url: URL, options: FetchOptions): Promise<unknown> {
   }
   // Every address must be acceptable: one private answer among public ones is still a way in.
   if (addresses.length === 0 || !addresses.every((a) => isFetchableAddress(a.address, options.allowLoopback))) {
-    throw new ClientMetadataDocumentError(`the client id's host ${url.hostname} is a private, loopback or reserved address; this server will not fetch it`)
+    throw new ClientMetadataDocumentError(
+      `the client id's host ${url.hostname} is a private, loopback or reserved address; this server will not fetch it`,
+    )
   }
   // The connection may only go to the addresses just vetted (Node tries them in turn when it asks for all).
   const pinnedLookup: LookupFunction = (_hostname, lookupOptions, callback) => {
@@ -129,31 +135,37 @@ async function fetchJson(url: URL, options: FetchOptions): Promise<unknown> {
     }
     const timer = setTimeout(() => fail(`fetching the client's metadata document took longer than ${timeoutMs / 1000} s`), timeoutMs)
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest
-    const request = send(url, { method: 'GET', headers: { Accept: 'application/json' }, lookup: pinnedLookup, agent: false }, (res: IncomingMessage) => {
-      // No redirects: one could lead anywhere, including past the address check.
-      if (res.statusCode !== undefined && res.statusCode >= 300 && res.statusCode < 400) return fail(`the client's metadata document answered with a redirect (HTTP ${res.statusCode}), which is not followed`)
-      if (res.statusCode !== 200) return fail(`the client's metadata document answered HTTP ${res.statusCode}`)
-      if (!/^application\/([\w.-]+\+)?json\s*(;|$)/i.test(res.headers['content-type'] ?? '')) {
-        return fail('the client\'s metadata document is not served as application/json')
-      }
-      if (Number(res.headers['content-length'] ?? 0) > maxBytes) return fail(`the client's metadata document is larger than ${maxBytes} bytes`)
-      const chunks: Buffer[] = []
-      let size = 0
-      res.on('data', (chunk: Buffer) => {
-        size += chunk.length
-        if (size > maxBytes) return fail(`the client's metadata document is larger than ${maxBytes} bytes`)
-        chunks.push(chunk)
-      })
-      res.on('error', () => fail('the client\'s metadata document could not be read'))
-      res.on('end', () => {
-        clearTimeout(timer)
-        try {
-          resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')))
-        } catch {
-          reject(new ClientMetadataDocumentError('the client\'s metadata document is not valid JSON'))
+    const request = send(
+      url,
+      { method: 'GET', headers: { Accept: 'application/json' }, lookup: pinnedLookup, agent: false },
+      (res: IncomingMessage) => {
+        // No redirects: one could lead anywhere, including past the address check.
+        if (res.statusCode !== undefined && res.statusCode >= 300 && res.statusCode < 400)
+          return fail(`the client's metadata document answered with a redirect (HTTP ${res.statusCode}), which is not followed`)
+        if (res.statusCode !== 200) return fail(`the client's metadata document answered HTTP ${res.statusCode}`)
+        if (!/^application\/([\w.-]+\+)?json\s*(;|$)/i.test(res.headers['content-type'] ?? '')) {
+          return fail("the client's metadata document is not served as application/json")
         }
-      })
-    })
+        if (Number(res.headers['content-length'] ?? 0) > maxBytes)
+          return fail(`the client's metadata document is larger than ${maxBytes} bytes`)
+        const chunks: Buffer[] = []
+        let size = 0
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length
+          if (size > maxBytes) return fail(`the client's metadata document is larger than ${maxBytes} bytes`)
+          chunks.push(chunk)
+        })
+        res.on('error', () => fail("the client's metadata document could not be read"))
+        res.on('end', () => {
+          clearTimeout(timer)
+          try {
+            resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')))
+          } catch {
+            reject(new ClientMetadataDocumentError("the client's metadata document is not valid JSON"))
+          }
+        })
+      },
+    )
     request.on('error', () => {
       clearTimeout(timer)
       reject(new ClientMetadataDocumentError(`the client's metadata document could not be fetched from ${url.host}`))

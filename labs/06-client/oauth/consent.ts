@@ -25,14 +25,28 @@ export function consent(context: Context): RequestHandler {
     const granted = request.scope.split(' ').filter((s) => user?.scopes.includes(s))
     if (decision.data.decision === 'deny' || user === undefined || granted.length === 0) {
       // OAuth 2.1 §4.1.2.1: the resource owner denied the request.
-      return redirectToClient(res, request.redirect_uri, context.issuer, { error: 'access_denied', error_description: 'The user denied access', state: request.state }, 303)
+      return redirectToClient(
+        res,
+        request.redirect_uri,
+        context.issuer,
+        { error: 'access_denied', error_description: 'The user denied access', state: request.state },
+        303,
+      )
     }
 
     // The grant records what was approved; the code (stored hashed) is the one-time key to it,
     // bound to this client, redirect URI, PKCE challenge and resource (OAuth 2.1 §4.1.3).
     const now = nowSeconds(context)
     const code = randomToken()
-    const grant = { id: randomUUID(), client_id: request.client_id, sub: user.sub, scope: granted.join(' '), resource: request.resource, created_at: now, revoked_at: null }
+    const grant = {
+      id: randomUUID(),
+      client_id: request.client_id,
+      sub: user.sub,
+      scope: granted.join(' '),
+      resource: request.resource,
+      created_at: now,
+      revoked_at: null,
+    }
     context.store.saveGrantWithCode(grant, {
       hash: sha256(code),
       grant_id: grant.id,

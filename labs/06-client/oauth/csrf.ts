@@ -13,7 +13,10 @@ export function issueCsrfToken(res: Response, requestId: string): { token: strin
   const token = randomToken()
   // HttpOnly: scripts cannot read it. SameSite=Lax: other sites' POSTs do not carry it.
   // Path=/authorize: only the forms' endpoints see it. Behind https, add Secure.
-  res.append('Set-Cookie', `${cookieName(requestId)}=${token}; Path=/authorize; HttpOnly; SameSite=Lax; Max-Age=${LIFETIMES.authorizationRequest}`)
+  res.append(
+    'Set-Cookie',
+    `${cookieName(requestId)}=${token}; Path=/authorize; HttpOnly; SameSite=Lax; Max-Age=${LIFETIMES.authorizationRequest}`,
+  )
   return { token, hash: sha256(token) }
 }
 

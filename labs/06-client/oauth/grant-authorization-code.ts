@@ -44,9 +44,11 @@ export async function authorizationCodeGrant(req: Request, context: Context, cli
   if (!verifyPkce(params.code_verifier, code.code_challenge)) throw invalidGrant('code_verifier does not match the code_challenge')
 
   // OAuth 2.1 §10.2 (RFC 6749 §4.1.3): a redirect_uri sent here must be the one the code was sent to.
-  if (params.redirect_uri !== undefined && params.redirect_uri !== code.redirect_uri) throw invalidGrant('redirect_uri differs from the authorization request\'s')
+  if (params.redirect_uri !== undefined && params.redirect_uri !== code.redirect_uri)
+    throw invalidGrant("redirect_uri differs from the authorization request's")
   // RFC 8707 §2.2: a resource sent here must be the one the user approved.
-  if (params.resource !== undefined && params.resource !== grant.resource) throw new OAuthError('invalid_target', 'resource differs from the authorization request\'s')
+  if (params.resource !== undefined && params.resource !== grant.resource)
+    throw new OAuthError('invalid_target', "resource differs from the authorization request's")
 
   // Consume the code. If a parallel request won the race, this one is the replay.
   if (!context.store.useCode(hash, now)) {

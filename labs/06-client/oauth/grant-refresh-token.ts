@@ -35,7 +35,8 @@ export async function refreshTokenGrant(req: Request, context: Context, client: 
   }
   if (grant.revoked_at !== null) throw invalidGrant('The grant was revoked')
   if (token.expires_at <= now) throw invalidGrant('The refresh token has expired')
-  if (!client.grant_types.includes('refresh_token')) throw new OAuthError('unauthorized_client', 'This client did not register the refresh_token grant')
+  if (!client.grant_types.includes('refresh_token'))
+    throw new OAuthError('unauthorized_client', 'This client did not register the refresh_token grant')
 
   // RFC 6749 §6: the scope may be narrowed for this access token, never widened.
   const allowed = token.scope.split(' ')
@@ -44,7 +45,8 @@ export async function refreshTokenGrant(req: Request, context: Context, client: 
   if (wider !== undefined) throw new OAuthError('invalid_scope', `The grant does not include ${wider.slice(0, 50)}`)
   const scope = requested.length > 0 ? [...new Set(requested)].join(' ') : token.scope
   // RFC 8707 §2.2: the grant's resource, or nothing.
-  if (params.resource !== undefined && params.resource !== grant.resource) throw new OAuthError('invalid_target', 'resource differs from the grant\'s')
+  if (params.resource !== undefined && params.resource !== grant.resource)
+    throw new OAuthError('invalid_target', "resource differs from the grant's")
 
   // Rotation: the old refresh token is marked used, and a new one issued (OAuth 2.1 §4.3.1).
   if (!context.store.useRefreshToken(hash, now)) {

@@ -35,7 +35,15 @@ export function introspect(context: Context): RequestHandler {
     if (found.kind === 'access_token') {
       const { token } = found
       if (!context.store.isAccessTokenActive(token.jti, now)) return res.json(INACTIVE)
-      return res.json({ active: true, token_type: 'Bearer', scope: token.scope, ...common, exp: token.expires_at, iat: token.issued_at, jti: token.jti })
+      return res.json({
+        active: true,
+        token_type: 'Bearer',
+        scope: token.scope,
+        ...common,
+        exp: token.expires_at,
+        iat: token.issued_at,
+        jti: token.jti,
+      })
     }
     const { token } = found
     // §2.2: expired, rotated away, or from a revoked grant: all the same answer.

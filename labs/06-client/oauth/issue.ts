@@ -35,7 +35,16 @@ export async function issueTokens(context: Context, grant: Grant, scope: string,
     .setJti(jti)
     .sign(context.signingKey.privateKey)
   // The jti is recorded so the resource server and /introspect can tell revoked tokens apart.
-  context.store.saveAccessToken({ jti, grant_id: grant.id, client_id: grant.client_id, sub: grant.sub, scope, issued_at: now, expires_at: expiresAt, revoked_at: null })
+  context.store.saveAccessToken({
+    jti,
+    grant_id: grant.id,
+    client_id: grant.client_id,
+    sub: grant.sub,
+    scope,
+    issued_at: now,
+    expires_at: expiresAt,
+    revoked_at: null,
+  })
 
   const response: TokenResponse = { access_token: accessToken, token_type: 'Bearer', expires_in: LIFETIMES.accessToken, scope }
   if (refreshScope !== undefined) {

@@ -92,7 +92,10 @@ export function consentPage(res: Response, view: ConsentView): void {
     view.refused.length > 0
       ? `<p class="error">It also asked for ${view.refused.map((s) => `<code>${escapeHtml(s)}</code>`).join(', ')}, which ${escapeHtml(view.user)} cannot grant.</p>`
       : ''
-  const origin = view.client.source === 'metadata_document' ? 'It identified itself with a metadata document at that URL.' : 'It registered itself with this server: its name is not verified.'
+  const origin =
+    view.client.source === 'metadata_document'
+      ? 'It identified itself with a metadata document at that URL.'
+      : 'It registered itself with this server: its name is not verified.'
   const approve = view.granted.length > 0 ? '<button type="submit" name="decision" value="approve">Allow</button>\n' : ''
   sendPage(
     res,

@@ -5,8 +5,7 @@ import { sha256 } from './secrets.ts'
 import type { AccessToken, Grant, RefreshToken } from './store.ts'
 
 export type PresentedToken =
-  | { kind: 'refresh_token'; hash: string; token: RefreshToken; grant: Grant }
-  | { kind: 'access_token'; token: AccessToken; grant: Grant }
+  { kind: 'refresh_token'; hash: string; token: RefreshToken; grant: Grant } | { kind: 'access_token'; token: AccessToken; grant: Grant }
 
 /**
  * A JWT is ours only if our key signed it for our issuer and we recorded its jti; anything

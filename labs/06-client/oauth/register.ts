@@ -39,7 +39,8 @@ export function register(context: Context): RequestHandler {
       if (problem) throw new OAuthError('invalid_redirect_uri', problem)
     }
     const parsed = Metadata.safeParse(req.body)
-    if (!parsed.success) throw invalidMetadata(`${parsed.error.issues[0]?.path.join('.') || 'metadata'}: ${parsed.error.issues[0]?.message}`)
+    if (!parsed.success)
+      throw invalidMetadata(`${parsed.error.issues[0]?.path.join('.') || 'metadata'}: ${parsed.error.issues[0]?.message}`)
     const metadata = parsed.data
     const method = metadata.token_endpoint_auth_method as AuthMethod
     if (!AUTH_METHODS.includes(method)) throw invalidMetadata(`token_endpoint_auth_method must be one of ${AUTH_METHODS.join(', ')}`)

@@ -38,7 +38,9 @@ export function interactionRoutes(provider: () => Provider, users: UserDirectory
     try {
       interaction = await provider().interactionDetails(req, res)
     } catch {
-      res.status(400).send(messagePage('Sign-in expired', 'This sign-in request is unknown or has expired, or it was started in another browser.'))
+      res
+        .status(400)
+        .send(messagePage('Sign-in expired', 'This sign-in request is unknown or has expired, or it was started in another browser.'))
       return undefined
     }
     if (interaction.uid !== req.params.uid || (prompt && interaction.prompt.name !== prompt)) {
@@ -50,12 +52,17 @@ export function interactionRoutes(provider: () => Provider, users: UserDirectory
 
   async function clientOf(interaction: Interaction) {
     const client = await provider().Client.find(String(interaction.params.client_id))
-    return { name: client?.clientName ?? String(interaction.params.client_id), refreshes: client?.grantTypeAllowed('refresh_token') ?? false }
+    return {
+      name: client?.clientName ?? String(interaction.params.client_id),
+      refreshes: client?.grantTypeAllowed('refresh_token') ?? false,
+    }
   }
 
   function consentView(interaction: Interaction, client: { name: string; refreshes: boolean }) {
     const user = users.find(interaction.session?.accountId ?? '')
-    const asked = String(interaction.params.scope ?? '').split(' ').filter(Boolean)
+    const asked = String(interaction.params.scope ?? '')
+      .split(' ')
+      .filter(Boolean)
     const resource = [interaction.params.resource].flat().map(String)[0] ?? '(none)'
     const resourceScopes = asked.filter((scope) => scope !== 'offline_access' && scope !== 'openid')
     return {
@@ -77,7 +84,9 @@ export function interactionRoutes(provider: () => Provider, users: UserDirectory
     if (!interaction) return
     const client = await clientOf(interaction)
     if (interaction.prompt.name === 'login') {
-      res.send(loginPage({ action: `/interaction/${interaction.uid}/login`, csrf: csrfToken(csrfSecret, interaction.uid), client: client.name }))
+      res.send(
+        loginPage({ action: `/interaction/${interaction.uid}/login`, csrf: csrfToken(csrfSecret, interaction.uid), client: client.name }),
+      )
     } else if (interaction.prompt.name === 'consent') {
       res.send(consentPage(consentView(interaction, client)))
     } else {
@@ -89,14 +98,18 @@ export function interactionRoutes(provider: () => Provider, users: UserDirectory
     const interaction = await current(req, res, 'login')
     if (!interaction) return
     if (!csrfValid(csrfSecret, interaction.uid, req.body?.csrf)) {
-      res.status(403).send(messagePage('Forbidden', 'The form\'s CSRF token is missing or wrong.'))
+      res.status(403).send(messagePage('Forbidden', "The form's CSRF token is missing or wrong."))
       return
     }
     const { username, password } = req.body ?? {}
     const user = typeof username === 'string' && typeof password === 'string' ? users.verify(username, password) : undefined
     if (!user) {
       const csrf = csrfToken(csrfSecret, interaction.uid)
-      res.status(401).send(loginPage({ action: req.originalUrl, csrf, client: (await clientOf(interaction)).name, error: 'Wrong username or password.' }))
+      res
+        .status(401)
+        .send(
+          loginPage({ action: req.originalUrl, csrf, client: (await clientOf(interaction)).name, error: 'Wrong username or password.' }),
+        )
       return
     }
     await provider().interactionFinished(req, res, { login: { accountId: user.sub } }, { mergeWithLastSubmission: false })
@@ -106,17 +119,24 @@ export function interactionRoutes(provider: () => Provider, users: UserDirectory
     const interaction = await current(req, res, 'consent')
     if (!interaction) return
     if (!csrfValid(csrfSecret, interaction.uid, req.body?.csrf)) {
-      res.status(403).send(messagePage('Forbidden', 'The form\'s CSRF token is missing or wrong.'))
+      res.status(403).send(messagePage('Forbidden', "The form's CSRF token is missing or wrong."))
       return
     }
     if (req.body?.decision !== 'approve') {
       // RFC 6749 §4.1.2.1: the client learns "access_denied" (with iss, RFC 9207), nothing more.
-      await provider().interactionFinished(req, res, { error: 'access_denied', error_description: 'The user did not allow access' }, { mergeWithLastSubmission: false })
+      await provider().interactionFinished(
+        req,
+        res,
+        { error: 'access_denied', error_description: 'The user did not allow access' },
+        { mergeWithLastSubmission: false },
+      )
       return
     }
     const accountId = interaction.session!.accountId
     const { Grant } = provider()
-    const grant = (interaction.grantId && (await Grant.find(interaction.grantId))) || new Grant({ accountId, clientId: String(interaction.params.client_id) })
+    const grant =
+      (interaction.grantId && (await Grant.find(interaction.grantId))) ||
+      new Grant({ accountId, clientId: String(interaction.params.client_id) })
     const details = interaction.prompt.details as { missingOIDCScope?: string[]; missingResourceScopes?: Record<string, string[]> }
     if (details.missingOIDCScope) grant.addOIDCScope(details.missingOIDCScope.join(' '))
     const user = users.find(accountId)

@@ -34,16 +34,19 @@ declare module 'oidc-provider' {
 
   /** the result of an interaction: who logged in, what was consented to, or why not */
   export type InteractionResult =
-    | { login: { accountId: string } }
-    | { consent: { grantId: string } }
-    | { error: string; error_description?: string }
+    { login: { accountId: string } } | { consent: { grantId: string } } | { error: string; error_description?: string }
 
   export class Provider {
     constructor(issuer: string, configuration: Record<string, unknown>)
     readonly issuer: string
     callback(): (req: IncomingMessage, res: ServerResponse) => void
     interactionDetails(req: IncomingMessage, res: ServerResponse): Promise<Interaction>
-    interactionFinished(req: IncomingMessage, res: ServerResponse, result: InteractionResult, options?: { mergeWithLastSubmission?: boolean }): Promise<void>
+    interactionFinished(
+      req: IncomingMessage,
+      res: ServerResponse,
+      result: InteractionResult,
+      options?: { mergeWithLastSubmission?: boolean },
+    ): Promise<void>
     on(event: string, listener: (...args: any[]) => void): this
     readonly Grant: { new (properties: { accountId: string; clientId: string }): Grant; find(id: string): Promise<Grant | undefined> }
     readonly Client: { find(id: string): Promise<Client | undefined> }

@@ -68,5 +68,8 @@ export function messagePage(title: string, message: string): string {
 /** oidc-provider's error page (bad client_id, bad redirect_uri…): RFC 6749 §4.1.2.1 says show it, never redirect. */
 export async function renderError(ctx: { type: string; body: string }, out: { error: string; error_description?: string }): Promise<void> {
   ctx.type = 'html'
-  ctx.body = page('Sign-in error', `<p><code>${escape(out.error)}</code></p>${out.error_description ? `<p>${escape(out.error_description)}</p>` : ''}`)
+  ctx.body = page(
+    'Sign-in error',
+    `<p><code>${escape(out.error)}</code></p>${out.error_description ? `<p>${escape(out.error_description)}</p>` : ''}`,
+  )
 }

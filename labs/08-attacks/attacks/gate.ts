@@ -19,7 +19,9 @@ async function purgeWithReadToken(ctx: AttackContext, body: unknown, headers?: R
   const token = await ctx.token('notes:read')
   if (token === undefined) return notApplicable('no genuine token to start from')
   const reply = await ctx.mcp(body, { token, headers })
-  return purged(reply.json) ? gotThrough('purge_notes ran with a notes:read token') : blocked(`${reply.status} ${reply.challenge?.params.error ?? reply.json?.error?.message ?? ''}`.trim())
+  return purged(reply.json)
+    ? gotThrough('purge_notes ran with a notes:read token')
+    : blocked(`${reply.status} ${reply.challenge?.params.error ?? reply.json?.error?.message ?? ''}`.trim())
 }
 
 function attack(id: string, title: string, rule: string, run: Attack['run']): Attack {
@@ -28,7 +30,9 @@ function attack(id: string, title: string, rule: string, run: Attack['run']): At
 
 export const gateAttacks: Attack[] = [
   // The baseline: no trick at all. The gate's table says purge_notes needs notes:admin.
-  attack('read-token-purges', 'a notes:read token calls purge_notes', 'RFC 6750 §3.1, MCP step-up', (ctx) => purgeWithReadToken(ctx, call('purge_notes'))),
+  attack('read-token-purges', 'a notes:read token calls purge_notes', 'RFC 6750 §3.1, MCP step-up', (ctx) =>
+    purgeWithReadToken(ctx, call('purge_notes')),
+  ),
   attack('read-token-adds', 'a notes:read token calls add_note', 'RFC 6750 §3.1, MCP step-up', async (ctx) =>
     ctx.present(await ctx.token('notes:read'), call('add_note', { text: 'written with a read-only token' })),
   ),
@@ -45,7 +49,9 @@ export const gateAttacks: Attack[] = [
     if (!(await ctx.canaryAlive(canary))) return gotThrough('the canary note is gone: the purge ran')
     // Accepted (202) yet the canary lives: this SDK ignores a tools/call without an id. Nothing ran,
     // but nothing stopped it either; a gate must not count on the executor's habits.
-    return /^202/.test(outcome.evidence) ? notApplicable('accepted (202), but this SDK does not run a tools/call sent as a notification') : outcome
+    return /^202/.test(outcome.evidence)
+      ? notApplicable('accepted (202), but this SDK does not run a tools/call sent as a notification')
+      : outcome
   }),
   // RFC 8259 §4: duplicate names are undefined behaviour. JSON.parse keeps the last; a gate that
   // kept the first (or scanned the text) would judge read_notes while the SDK runs purge_notes.
@@ -65,6 +71,11 @@ export const gateAttacks: Attack[] = [
   ),
   // The gate trusts only the token: a header can claim anything.
   attack('scope-headers', 'headers that claim more: X-Scope, X-Forwarded-User: admin', 'RFC 6750 §2.1, MCP security', (ctx) =>
-    purgeWithReadToken(ctx, call('purge_notes'), { 'X-Scope': 'notes:admin', Scope: 'notes:admin', 'X-Forwarded-User': 'admin', 'X-User-Role': 'admin' }),
+    purgeWithReadToken(ctx, call('purge_notes'), {
+      'X-Scope': 'notes:admin',
+      Scope: 'notes:admin',
+      'X-Forwarded-User': 'admin',
+      'X-User-Role': 'admin',
+    }),
   ),
 ]

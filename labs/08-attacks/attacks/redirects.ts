@@ -32,10 +32,18 @@ async function sendsTo(page: Page, registered: string[], approve?: () => Promise
   // The sign-in page: the request was accepted. Sign in and approve, and see where the code goes.
   const after = await approve()
   const target = redirectTarget(after.page)
-  return target !== undefined && !registered.includes(target) ? gotThrough(`the code went to ${target}`) : blocked(`accepted, then ${describe(after.page.reply)}`)
+  return target !== undefined && !registered.includes(target)
+    ? gotThrough(`the code went to ${target}`)
+    : blocked(`accepted, then ${describe(after.page.reply)}`)
 }
 
-function attack(id: string, title: string, defence: Defence, rule: string, run: (ctx: AttackContext, as: AuthorizationServer) => Promise<Outcome>): Attack {
+function attack(
+  id: string,
+  title: string,
+  defence: Defence,
+  rule: string,
+  run: (ctx: AttackContext, as: AuthorizationServer) => Promise<Outcome>,
+): Attack {
   return { id, title, group, defence, rule, run: onAuthorizationServer(run) }
 }
 
@@ -49,7 +57,7 @@ function trick(id: string, title: string, redirectUri: string, rule = 'OAuth 2.1
 }
 
 export const redirectAttacks: Attack[] = [
-  trick('redirect-other-host', 'redirect_uri on the attacker\'s host', 'https://evil.example/cb'),
+  trick('redirect-other-host', "redirect_uri on the attacker's host", 'https://evil.example/cb'),
   trick('redirect-prefix', 'a longer path that starts with the registered one (/cb/evil)', `${REGISTERED}/evil`),
   trick('redirect-dot-segments', 'dot segments climbing out of the path (/cb/../evil)', `${REGISTERED}/../evil`),
   trick('redirect-trailing-slash', 'the registered URI with a trailing slash', `${REGISTERED}/`),
@@ -59,23 +67,49 @@ export const redirectAttacks: Attack[] = [
   trick('redirect-subdomain', 'a host that starts like it (client.example.evil.example)', 'https://client.example.evil.example/cb'),
   trick('redirect-http', 'http instead of https: the code in clear on the network', 'http://client.example/cb', 'OAuth 2.1 §4.1.1, §1.5'),
   // RFC 8252 §7.3: only a loopback IP redirect may change its port; its host and path may not change.
-  trick('redirect-loopback-host', 'localhost instead of the registered 127.0.0.1', CALLBACK.replace('127.0.0.1', 'localhost'), 'RFC 8252 §7.3, §8.3'),
+  trick(
+    'redirect-loopback-host',
+    'localhost instead of the registered 127.0.0.1',
+    CALLBACK.replace('127.0.0.1', 'localhost'),
+    'RFC 8252 §7.3, §8.3',
+  ),
   trick('redirect-loopback-path', 'a loopback redirect on another port AND another path', 'http://127.0.0.1:9999/evil', 'RFC 8252 §7.3'),
 
   // When the client is unknown, nothing says which redirect is safe: an error page, never a redirect.
-  attack('unknown-client', 'an unknown client_id with the attacker\'s redirect_uri', 'no-open-redirect', 'OAuth 2.1 §4.1.2.1, §7.12.2', async (_ctx, as) => {
-    const client = { client_id: 'no-such-client', token_endpoint_auth_method: 'none', redirect_uris: ['https://evil.example/cb'] }
-    return sendsTo(await as.start({ client }), [])
-  }),
+  attack(
+    'unknown-client',
+    "an unknown client_id with the attacker's redirect_uri",
+    'no-open-redirect',
+    'OAuth 2.1 §4.1.2.1, §7.12.2',
+    async (_ctx, as) => {
+      const client = { client_id: 'no-such-client', token_endpoint_auth_method: 'none', redirect_uris: ['https://evil.example/cb'] }
+      return sendsTo(await as.start({ client }), [])
+    },
+  ),
   // An error about the request (here response_type=token) goes to the redirect URI only once that URI is trusted.
-  attack('error-to-unregistered', 'response_type=token with an unregistered redirect_uri', 'no-open-redirect', 'OAuth 2.1 §4.1.2.1', async (_ctx, as) => {
-    const client = await victim(as)
-    return sendsTo(await as.start({ client, redirectUri: 'https://evil.example/cb', params: { response_type: 'token' } }), client.redirect_uris)
-  }),
+  attack(
+    'error-to-unregistered',
+    'response_type=token with an unregistered redirect_uri',
+    'no-open-redirect',
+    'OAuth 2.1 §4.1.2.1',
+    async (_ctx, as) => {
+      const client = await victim(as)
+      return sendsTo(
+        await as.start({ client, redirectUri: 'https://evil.example/cb', params: { response_type: 'token' } }),
+        client.redirect_uris,
+      )
+    },
+  ),
   // Parameter pollution: a second redirect_uri. A server that checks the first and uses the last is an open redirector.
-  attack('repeated-redirect-uri', 'redirect_uri twice: the registered one, then the attacker\'s', 'no-open-redirect', 'RFC 6749 §3.1', async (_ctx, as) => {
-    const client = await victim(as)
-    const url = `${as.authorizationUrl({ client, pkce: pkcePair(), state: 'x', redirectUri: REGISTERED })}&redirect_uri=${encodeURIComponent('https://evil.example/cb')}`
-    return sendsTo(await as.open(new Browser(), url), client.redirect_uris)
-  }),
+  attack(
+    'repeated-redirect-uri',
+    "redirect_uri twice: the registered one, then the attacker's",
+    'no-open-redirect',
+    'RFC 6749 §3.1',
+    async (_ctx, as) => {
+      const client = await victim(as)
+      const url = `${as.authorizationUrl({ client, pkce: pkcePair(), state: 'x', redirectUri: REGISTERED })}&redirect_uri=${encodeURIComponent('https://evil.example/cb')}`
+      return sendsTo(await as.open(new Browser(), url), client.redirect_uris)
+    },
+  ),
 ]

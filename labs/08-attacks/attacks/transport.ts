@@ -59,10 +59,16 @@ export const transportAttacks: Attack[] = [
     async run(ctx) {
       const reply = await rawRequest(`${ctx.target.base}/mcp`, {
         method: 'OPTIONS',
-        headers: { Origin: 'http://evil.example', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization, content-type' },
+        headers: {
+          Origin: 'http://evil.example',
+          'Access-Control-Request-Method': 'POST',
+          'Access-Control-Request-Headers': 'authorization, content-type',
+        },
       })
       const allowed = reply.headers['access-control-allow-origin']
-      return allowed === 'http://evil.example' || allowed === '*' ? gotThrough(`the preflight answered Access-Control-Allow-Origin: ${allowed}`) : blocked(`${reply.status}, no Access-Control-Allow-Origin for evil.example`)
+      return allowed === 'http://evil.example' || allowed === '*'
+        ? gotThrough(`the preflight answered Access-Control-Allow-Origin: ${allowed}`)
+        : blocked(`${reply.status}, no Access-Control-Allow-Origin for evil.example`)
     },
   },
   {

@@ -65,8 +65,13 @@ export async function measureRemoteJwks(verifications: number): Promise<JwksResu
   const [tokenA, tokenB] = [await sign(keyA), await sign(keyB)]
 
   // Exactly as lab 7's server.ts builds it (JWKS_URI set: no discovery), with the lab's default cooldown.
-  const getKey = remoteKeys({ metadata: () => Promise.reject(new Error('not used')), jwksUri: `${issuer}/jwks`, cooldownSeconds: JWKS_COOLDOWN_SECONDS })
-  const verify = (token: string) => jwtVerify(token, getKey, { issuer, audience, algorithms: ['RS256'], typ: 'at+jwt', requiredClaims: ['exp', 'iat'] })
+  const getKey = remoteKeys({
+    metadata: () => Promise.reject(new Error('not used')),
+    jwksUri: `${issuer}/jwks`,
+    cooldownSeconds: JWKS_COOLDOWN_SECONDS,
+  })
+  const verify = (token: string) =>
+    jwtVerify(token, getKey, { issuer, audience, algorithms: ['RS256'], typ: 'at+jwt', requiredClaims: ['exp', 'iat'] })
 
   // keys.ts logs each fetch; count those lines instead of printing them in the middle of the table.
   const log = console.log
@@ -93,8 +98,14 @@ export async function measureRemoteJwks(verifications: number): Promise<JwksResu
       }
     }
     let n = 0
-    const after = await runLoad({ concurrency: 16, total: verifications - half - 1, maxSeconds: 60, job: () => verify(n++ % 2 ? tokenA : tokenB).then(() => undefined) })
-    for (const run of [before, after]) if (run.errors > 0) throw new Error(`remote JWKS: ${run.errors} verifications failed: ${run.firstError}`)
+    const after = await runLoad({
+      concurrency: 16,
+      total: verifications - half - 1,
+      maxSeconds: 60,
+      job: () => verify(n++ % 2 ? tokenA : tokenB).then(() => undefined),
+    })
+    for (const run of [before, after])
+      if (run.errors > 0) throw new Error(`remote JWKS: ${run.errors} verifications failed: ${run.firstError}`)
     return {
       verifications: before.done + 1 + after.done,
       verified: before.done - before.errors + 1 + after.done - after.errors,

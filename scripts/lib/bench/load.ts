@@ -48,7 +48,15 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   }
   await Promise.all(Array.from({ length: options.concurrency }, (_, i) => worker(i)))
   const seconds = (performance.now() - begin) / 1000
-  return { done: latencies.length, errors, firstError, seconds, perSecond: latencies.length / seconds, p50Ms: percentile(latencies, 50), p95Ms: percentile(latencies, 95) }
+  return {
+    done: latencies.length,
+    errors,
+    firstError,
+    seconds,
+    perSecond: latencies.length / seconds,
+    p50Ms: percentile(latencies, 50),
+    p95Ms: percentile(latencies, 95),
+  }
 }
 
 export function percentile(values: number[], p: number): number {
@@ -73,12 +81,16 @@ export function keepAliveClient(base: string, maxSockets: number) {
     post(path: string, headers: Record<string, string>, body: string): Promise<Answer> {
       const payload = Buffer.from(body)
       return new Promise((resolve, reject) => {
-        const req = request(new URL(path, base), { method: 'POST', agent, headers: { ...headers, 'Content-Length': String(payload.length) }, timeout: 15_000 }, (res) => {
-          const chunks: Buffer[] = []
-          res.on('data', (chunk: Buffer) => chunks.push(chunk))
-          res.on('error', reject)
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }))
-        })
+        const req = request(
+          new URL(path, base),
+          { method: 'POST', agent, headers: { ...headers, 'Content-Length': String(payload.length) }, timeout: 15_000 },
+          (res) => {
+            const chunks: Buffer[] = []
+            res.on('data', (chunk: Buffer) => chunks.push(chunk))
+            res.on('error', reject)
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }))
+          },
+        )
         req.on('timeout', () => req.destroy(new Error(`no answer from ${base}${path} within 15 s`)))
         req.on('error', reject)
         req.end(payload)

@@ -19,7 +19,8 @@ const times = (n: number) => `${n.toFixed(2)}×`
 /** Rows of cells as aligned text: the first column to the left, the others to the right. */
 function table(header: string[], rows: string[][]): string[] {
   const widths = header.map((_, i) => Math.max(...[header, ...rows].map((row) => row[i].length)))
-  const line = (row: string[]) => `  ${row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ')}`.trimEnd()
+  const line = (row: string[]) =>
+    `  ${row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ')}`.trimEnd()
   return [line(header), ...rows.map(line)]
 }
 
@@ -34,9 +35,16 @@ export function formatReport(report: Report): string {
     `1. tools/call read_notes, ${t.concurrency} at a time, ${throughput.rows[0].rounds.length} interleaved rounds of ${int(t.requests)} calls per target (medians)`,
     ...table(
       ['target', 'req/s', 'p50 ms', 'p95 ms', 'req/s vs lab 1', 'p50 vs lab 1'],
-      throughput.rows.map((row) => [row.label, int(row.reqPerSec), ms(row.p50Ms), ms(row.p95Ms), times(row.reqPerSecVsBaseline), times(row.p50VsBaseline)]),
+      throughput.rows.map((row) => [
+        row.label,
+        int(row.reqPerSec),
+        ms(row.p50Ms),
+        ms(row.p95Ms),
+        times(row.reqPerSecVsBaseline),
+        times(row.p50VsBaseline),
+      ]),
     ),
-    '  (vs lab 1: the median of each round\'s own ratio, lab 1 measured seconds before or after; read these, not the absolute numbers)',
+    "  (vs lab 1: the median of each round's own ratio, lab 1 measured seconds before or after; read these, not the absolute numbers)",
     '',
     `2. verifying one token in-process, one at a time, the two taking turns, ${verification.settings.rounds} rounds of ${int(verification.settings.count)} each way (medians)`,
     ...table(

@@ -40,7 +40,11 @@ export interface ThroughputRow {
 const CALL = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'read_notes', arguments: {} } })
 
 /** The first target is the baseline the others are compared with. */
-export async function measureThroughput(targets: Target[], settings: ThroughputSettings, progress: (line: string) => void): Promise<ThroughputRow[]> {
+export async function measureThroughput(
+  targets: Target[],
+  settings: ThroughputSettings,
+  progress: (line: string) => void,
+): Promise<ThroughputRow[]> {
   const clients = targets.map((target) => {
     const client = keepAliveClient(target.base, settings.concurrency)
     const headers: Record<string, string> = { 'Content-Type': 'application/json', Accept: MCP_ACCEPT }

@@ -31,7 +31,11 @@ export interface TokenEndpointResult {
 const USER = 'alice'
 const SCOPE = 'notes:read notes:write'
 
-export async function measureTokenEndpoint(base: string, settings: TokenEndpointSettings, progress: (line: string) => void): Promise<TokenEndpointResult> {
+export async function measureTokenEndpoint(
+  base: string,
+  settings: TokenEndpointSettings,
+  progress: (line: string) => void,
+): Promise<TokenEndpointResult> {
   const t = new CheckContext(base)
   const http = keepAliveClient(base, settings.concurrency)
   try {
@@ -64,7 +68,9 @@ export async function measureTokenEndpoint(base: string, settings: TokenEndpoint
     const flows: LoadResult[] = []
     const budgetEnd = performance.now() + settings.budgetSeconds * 1000
     for (let round = 0; round < settings.rounds && (round === 0 || performance.now() < budgetEnd); round++) {
-      progress(`round ${round + 1} of ${settings.rounds}: ${settings.refreshes} refreshes, ${settings.flows} flows, ${settings.concurrency} at a time`)
+      progress(
+        `round ${round + 1} of ${settings.rounds}: ${settings.refreshes} refreshes, ${settings.flows} flows, ${settings.concurrency} at a time`,
+      )
       refreshes.push(await run('refresh', refresh, settings.refreshes))
       flows.push(await run('flow', flow, settings.flows))
     }
