@@ -12,11 +12,11 @@ import { type Report, formatReport } from './lib/bench/report.ts'
 import { measureThroughput } from './lib/bench/throughput.ts'
 import { measureTokenEndpoint } from './lib/bench/token-endpoint.ts'
 import { measureVerification } from './lib/bench/verify.ts'
-import { signIn } from './lib/idp-flow.ts'
-import { findLab } from './lib/labs.ts'
-import { type RunningLab, startLab } from './lib/lab-process.ts'
-import { ROOT } from './lib/paths.ts'
-import { mintAccessToken } from './lib/tokens.ts'
+import { signIn } from '@workshop/kit/idp-flow'
+import { findLab } from '@workshop/kit/labs'
+import { type RunningLab, startLab } from '@workshop/kit/lab-process'
+import { ROOT } from '@workshop/kit/paths'
+import { mintAccessToken } from '@workshop/kit/tokens'
 
 const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false }, out: { type: 'string' } } })
 const quick = args.quick
@@ -123,7 +123,9 @@ async function main(): Promise<void> {
   }
   const date = new Date().toISOString()
   const report: Report = {
-    title: `What authorization costs: ${date.slice(0, 10)}, ${machine.cpus} cores (${machine.cpuModel}), Node ${machine.node}${quick ? ', --quick (tiny counts: not a measurement)' : ''}`,
+    title:
+      `What authorization costs: ${date.slice(0, 10)}, ${machine.cpus} cores (${machine.cpuModel}), Node ${machine.node}` +
+      (quick ? ', --quick (tiny counts: not a measurement)' : ''),
     throughput: { settings: SETTINGS.throughput, rows: throughput },
     verification: { settings: SETTINGS.verification, result: verification },
     remoteJwks,

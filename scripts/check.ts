@@ -1,8 +1,8 @@
 // npm run check N [-- --base http://127.0.0.1:9000]: run lab N's checks.
 import { parseArgs } from 'node:util'
 import { chalk } from 'zx'
-import { findLab, UnknownLabError } from './lib/labs.ts'
-import { checkLab } from './lib/run-checks.ts'
+import { findLab, UnknownLabError } from '@workshop/kit/labs'
+import { checkLab } from '@workshop/kit/run-checks'
 
 const { positionals, values } = parseArgs({ allowPositionals: true, options: { base: { type: 'string' } } })
 try {

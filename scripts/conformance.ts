@@ -11,11 +11,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chalk } from 'zx'
 import { scriptedUserAgent } from '../labs/06-client/client/user-agent.ts'
-import { ensureDevKey } from './lib/keys.ts'
-import { findLab } from './lib/labs.ts'
-import { freePort, startLab } from './lib/lab-process.ts'
-import { ROOT } from './lib/paths.ts'
-import { WALK_FILE } from './lib/walk.ts'
+import { ensureDevKey } from '@workshop/kit/keys'
+import { findLab } from '@workshop/kit/labs'
+import { freePort, startLab } from '@workshop/kit/lab-process'
+import { ROOT } from '@workshop/kit/paths'
+import { walkFile } from '@workshop/kit/walk'
 
 const DIR = join(ROOT, 'conformance')
 const RELEASE = join(DIR, 'node_modules/@modelcontextprotocol/conformance/dist/index.js')
@@ -88,7 +88,7 @@ function clientSuite(cli: string, name: string): Promise<Run> {
 
 /** How the suite starts lab 6's client; it appends the URL of its own MCP server. */
 function clientCommand(): string {
-  return `"${process.execPath}" --import tsx "${WALK_FILE}" --client-metadata-url ${SUITE_CLIENT_METADATA_URL}`
+  return `"${process.execPath}" --import tsx "${walkFile()}" --client-metadata-url ${SUITE_CLIENT_METADATA_URL}`
 }
 
 /**
@@ -132,7 +132,8 @@ async function revisionScenarios(): Promise<Run> {
     })
     const counts = /Passed: (\d+)\/\d+, (\d+) failed/.exec(`${child.stdout}${child.stderr}`)
     const passed = child.status === 0 && counts !== null && counts[2] === '0'
-    const line = `${passed ? '✓' : '✗'} ${scenario}: ${counts ? `${counts[1]} passed, ${counts[2]} failed` : `no result (exit ${child.status})`}`
+    const result = counts ? `${counts[1]} passed, ${counts[2]} failed` : `no result (exit ${child.status})`
+    const line = `${passed ? '✓' : '✗'} ${scenario}: ${result}`
     console.log(`  ${passed ? line : chalk.red(line)}`)
     summary.push(line)
     total.passed += Number(counts?.[1] ?? 0)

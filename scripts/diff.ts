@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util'
 import { chalk } from 'zx'
 import { diffLabs } from './lib/diff.ts'
-import { findLab, UnknownLabError } from './lib/labs.ts'
+import { findLab, UnknownLabError } from '@workshop/kit/labs'
 
 try {
   const { positionals, values } = parseArgs({ allowPositionals: true, options: { all: { type: 'boolean', default: false } } })

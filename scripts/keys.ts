@@ -1,7 +1,7 @@
 // npm run keys: (re)generate the dev RS256 key pair in keys/.
 import { relative } from 'node:path'
-import { generateDevKey, readDevKey } from './lib/keys.ts'
-import { PRIVATE_KEY_FILE, ROOT } from './lib/paths.ts'
+import { generateDevKey, readDevKey } from '@workshop/kit/keys'
+import { PRIVATE_KEY_FILE, ROOT } from '@workshop/kit/paths'
 
 generateDevKey()
 const { kid } = await readDevKey()

@@ -20,12 +20,12 @@ import {
   readTryItCommands,
   renderGuide,
 } from './lib/guide.ts'
-import { ensureDevKey } from './lib/keys.ts'
-import { type Lab, DEFAULT_TARGET, findLab, labExists, labPath, previousLab, UnknownLabError } from './lib/labs.ts'
-import { type RunningLab, portIsFree, startLab } from './lib/lab-process.ts'
-import { ROOT } from './lib/paths.ts'
-import { checkLab } from './lib/run-checks.ts'
-import { mintAccessToken } from './lib/tokens.ts'
+import { ensureDevKey } from '@workshop/kit/keys'
+import { type Lab, DEFAULT_TARGET, baseLab, clientPath, findLab, labExists, labPath, serverLab, UnknownLabError } from '@workshop/kit/labs'
+import { type RunningLab, portIsFree, startLab } from '@workshop/kit/lab-process'
+import { ROOT } from '@workshop/kit/paths'
+import { checkLab } from '@workshop/kit/run-checks'
+import { mintAccessToken } from '@workshop/kit/tokens'
 
 function fail(message: string, code: number): never {
   console.error(message)
@@ -50,7 +50,7 @@ try {
   if (!(error instanceof UnknownLabError)) throw error
   fail(`${error.message}\nusage: npm run step N        e.g. npm run step 1`, 2)
 }
-if (!labExists(lab)) fail(`lab ${lab.n} (${lab.dir}) is not written yet: ${labPath(lab, 'server.ts')} is missing.`, 2)
+if (!labExists(lab)) fail(`lab ${lab.n} (${lab.dir}) is not written yet: ${labPath(serverLab(lab), 'server.ts')} is missing.`, 2)
 if (lab.attacks) await attack(lab)
 
 const port = Number(process.env.PORT ?? 9000)
@@ -66,7 +66,7 @@ else await serve(lab, port)
 /** The lab's client program (lab 6's walk) against `mcpUrl`; resolves with its exit code. */
 function runClient(lab: Lab, mcpUrl: string): Promise<number> {
   const args = [...(options.user ? ['--user', options.user] : []), ...(options.browser ? ['--browser'] : []), mcpUrl]
-  const child = spawn(process.execPath, ['--import', 'tsx', labPath(lab, lab.client!), ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', clientPath(lab)!, ...args], {
     cwd: ROOT,
     stdio: ['ignore', 'inherit', 'inherit'],
   })
@@ -115,7 +115,7 @@ async function attack(lab: Lab): Promise<never> {
 
 /** No terminal: serve with the lab's output going straight to ours until told to stop; or run its client once. */
 async function serve(lab: Lab, port: number): Promise<void> {
-  if (lab.client && !lab.clientOnRequest && options.server) process.exit(await runClient(lab, options.server))
+  if (lab.client && !lab.client.onRequest && options.server) process.exit(await runClient(lab, options.server))
   let server: RunningLab
   try {
     server = await startLab(lab, { port, echo: true, companionPorts: { idp: port + 100 } })
@@ -128,7 +128,7 @@ async function serve(lab: Lab, port: number): Promise<void> {
   }
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stop(0))
   server.child.once('exit', (code) => process.exit(code ?? 1))
-  if (lab.client && !lab.clientOnRequest) await stop(await runClient(lab, server.mcpUrl))
+  if (lab.client && !lab.client.onRequest) await stop(await runClient(lab, server.mcpUrl))
 }
 
 /** A terminal: start the lab, print the guide, then act on single keys until [q] or Ctrl-C. */
@@ -211,7 +211,7 @@ async function guide(lab: Lab, port: number): Promise<void> {
       await checkLab(lab, { base: server.base })
     },
     async d() {
-      const previous = previousLab(lab)
+      const previous = baseLab(lab)
       if (!previous) return console.log(`\n${noPreviousLab(lab)}`)
       const { text } = await diffLabs(previous, lab, { color: true })
       process.stdout.write(`\n${text}`)
@@ -263,7 +263,7 @@ async function guide(lab: Lab, port: number): Promise<void> {
     if (key !== 'h' && !quitting) legend()
   })
   await showGuide()
-  if (lab.client && !lab.clientOnRequest) {
+  if (lab.client && !lab.client.onRequest) {
     busy = true
     await actions.w()
     busy = false

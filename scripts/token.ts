@@ -1,7 +1,7 @@
 // npm run -s token -- --scope "notes:read notes:write" [--sub alice] [--ttl 5m] [--aud URL] [--port 9000]
 // Prints one RFC 9068 access token for labs 2–4, and nothing else, so TOKEN=$(…) works.
 import { parseArgs } from 'node:util'
-import { mintAccessToken, parseTtl } from './lib/tokens.ts'
+import { mintAccessToken, parseTtl } from '@workshop/kit/tokens'
 
 try {
   const { values } = parseArgs({

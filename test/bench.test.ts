@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { ROOT } from '../scripts/lib/paths.ts'
+import { ROOT } from '@workshop/kit/paths'
 
 const dir = mkdtempSync(join(tmpdir(), 'mcp-bench-test-'))
 let child: ChildProcess | undefined

@@ -8,17 +8,19 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type BrowserContext, chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { CheckContext } from '../scripts/lib/checks.ts'
-import { type RunningLab, startLab } from '../scripts/lib/lab-process.ts'
-import { findLab } from '../scripts/lib/labs.ts'
-import { pkcePair } from '../scripts/lib/authorization-request.ts'
-import { authorizationUrl, exchangeCode, registerClient } from '../scripts/lib/oauth-flow.ts'
+import { CheckContext } from '@workshop/kit/checks'
+import { type RunningLab, startLab } from '@workshop/kit/lab-process'
+import { findLab } from '@workshop/kit/labs'
+import { pkcePair } from '@workshop/kit/authorization-request'
+import { authorizationUrl, exchangeCode, registerClient } from '@workshop/kit/oauth-flow'
 
 // CHROMIUM_PATH names any Chromium or Chrome (on macOS, e.g. /Applications/Google Chrome.app/Contents/MacOS/Google Chrome).
 const CHROMIUM = [process.env.CHROMIUM_PATH, '/usr/lib/chromium/chromium', '/usr/bin/chromium'].find(
   (path) => path !== undefined && existsSync(path),
 )
-const MISSING = `no Chromium at ${process.env.CHROMIUM_PATH ?? '/usr/lib/chromium/chromium or /usr/bin/chromium'} (install it with: sudo apt-get install chromium, or set CHROMIUM_PATH)`
+const MISSING =
+  `no Chromium at ${process.env.CHROMIUM_PATH ?? '/usr/lib/chromium/chromium or /usr/bin/chromium'} ` +
+  '(install it with: sudo apt-get install chromium, or set CHROMIUM_PATH)'
 // On a learner's machine a missing browser skips this one test, saying why; in CI it must run.
 const skip = CHROMIUM === undefined && !process.env.CI
 if (skip) console.warn(`browser-consent.test.ts skipped: ${MISSING}`)

@@ -1,30 +1,18 @@
-// A check that cannot fail proves nothing. Lab N's checks, run against the previous lab's server,
-// must fail, and fail on what lab N adds: the lesson of step N is missing there.
-// (Lab 6 adds a client, not server code: its checks run against the last lab whose server differs.)
-import { readdirSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
+// A check that cannot fail proves nothing. Lab N's checks, run against its base lab's server (the
+// registry's `base`), must fail, and fail on what lab N adds: the lesson of step N is missing there.
+// A lab that runs another lab's server (lab 6, a client) is run against the base of that server:
+// without the authorization server it walks, its client must fail.
 import { describe, expect, it } from 'vitest'
-import { type Lab, LABS, labExists, labPath } from '../scripts/lib/labs.ts'
-import { checkLab, loadChecks } from '../scripts/lib/run-checks.ts'
+import { type Lab, LABS, baseLab, labExists, serverLab } from '@workshop/kit/labs'
+import { checkLab, loadChecks } from '@workshop/kit/run-checks'
 
-/** The server's code: every .ts file but the checks, the declared defences and a client folder. */
-function serverCode(lab: Lab): string {
-  const files = readdirSync(labPath(lab), { recursive: true, encoding: 'utf8' })
-    .filter((file) => file.endsWith('.ts') && !/(^|\/)(check[^/]*|defences)\.ts$/.test(file) && !file.startsWith('client'))
-    .sort()
-  return files.map((file) => `${file}\n${readFileSync(join(labPath(lab), file), 'utf8')}`).join('\n')
-}
-
-function previousServer(lab: Lab): Lab | undefined {
-  const code = serverCode(lab)
-  return LABS.filter((l) => l.n < lab.n && labExists(l))
-    .reverse()
-    .find((l) => serverCode(l) !== code)
+function against(lab: Lab): Lab | undefined {
+  return lab.server === undefined ? baseLab(lab) : baseLab(serverLab(lab))
 }
 
 // An attacks lab (lab 8) has no server: its checks attack other labs and are tested in lab-08.test.ts.
-const pairs = LABS.filter((lab) => lab.n >= 2 && labExists(lab) && !lab.attacks).flatMap((lab) => {
-  const previous = previousServer(lab)
+const pairs = LABS.filter((lab) => labExists(lab) && !lab.attacks).flatMap((lab) => {
+  const previous = against(lab)
   return previous ? [[lab, previous] as const] : []
 })
 

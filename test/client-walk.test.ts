@@ -6,9 +6,9 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { findLab, labPath } from '../scripts/lib/labs.ts'
-import { freePort, startLab } from '../scripts/lib/lab-process.ts'
-import { ROOT } from '../scripts/lib/paths.ts'
+import { findLab, labPath } from '@workshop/kit/labs'
+import { freePort, startLab } from '@workshop/kit/lab-process'
+import { ROOT } from '@workshop/kit/paths'
 
 function run(args: string[], env: Record<string, string>): Promise<{ code: number; output: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', ...args], {

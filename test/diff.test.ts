@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
 import { diffDirs, formatDiff, listFiles } from '../scripts/lib/diff.ts'
-import { LABS } from '../scripts/lib/labs.ts'
+import { LABS } from '@workshop/kit/labs'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const TIMEOUT = 60_000

@@ -6,8 +6,8 @@ import { fileURLToPath } from 'node:url'
 import { decodeJwt } from 'jose'
 import { afterEach, describe, expect, it } from 'vitest'
 import { parseScopes, readTryItCommands, tryItCommands } from '../scripts/lib/guide.ts'
-import { freePort, portIsFree } from '../scripts/lib/lab-process.ts'
-import { findLab, labExists, LABS } from '../scripts/lib/labs.ts'
+import { freePort, portIsFree } from '@workshop/kit/lab-process'
+import { findLab, labExists, LABS } from '@workshop/kit/labs'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const TIMEOUT = 60_000
@@ -198,7 +198,8 @@ describe('npm run step in a terminal', () => {
 
   const tokenLab = LABS.find((lab) => lab.devTokens && labExists(lab))
   it.skipIf(tokenLab === undefined)(
-    `lab ${tokenLab?.n ?? '(none: no lab with dev tokens has a server.ts yet)'}: a dev token in the guide, and [t] mints one with the scopes asked for`,
+    `lab ${tokenLab?.n ?? '(none: no lab with dev tokens has a server.ts yet)'}: ` +
+      'a dev token in the guide, and [t] mints one with the scopes asked for',
     async () => {
       const lab = tokenLab!
       const port = await freePort()

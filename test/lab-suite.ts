@@ -1,9 +1,9 @@
 // One vitest test per check of a lab, against a server started on a free port.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { runCheck } from '../scripts/lib/checks.ts'
-import { findLab } from '../scripts/lib/labs.ts'
-import { type RunningLab, startLab } from '../scripts/lib/lab-process.ts'
-import { loadChecks } from '../scripts/lib/run-checks.ts'
+import { runCheck } from '@workshop/kit/checks'
+import { findLab } from '@workshop/kit/labs'
+import { type RunningLab, startLab } from '@workshop/kit/lab-process'
+import { loadChecks } from '@workshop/kit/run-checks'
 
 export async function labSuite(n: number): Promise<void> {
   const lab = findLab(String(n))

@@ -6,10 +6,10 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { CheckContext } from '../scripts/lib/checks.ts'
-import { rpc } from '../scripts/lib/http.ts'
-import { type RunningLab, startLab } from '../scripts/lib/lab-process.ts'
-import { findLab } from '../scripts/lib/labs.ts'
+import { CheckContext } from '@workshop/kit/checks'
+import { rpc } from '@workshop/kit/http'
+import { type RunningLab, startLab } from '@workshop/kit/lab-process'
+import { findLab } from '@workshop/kit/labs'
 import {
   CALLBACK,
   type RegisteredClient,
@@ -18,7 +18,7 @@ import {
   refreshTokens,
   registerClient,
   startAuthorization,
-} from '../scripts/lib/oauth-flow.ts'
+} from '@workshop/kit/oauth-flow'
 
 const readNotes = rpc('tools/call', { name: 'read_notes', arguments: {} })
 

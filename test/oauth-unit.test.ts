@@ -11,8 +11,8 @@ import { isValidVerifier, s256, verifyPkce } from '../labs/05-oauth/oauth/pkce.t
 import { rateLimit } from '../labs/05-oauth/oauth/rate-limit.ts'
 import { redirectUriMatches, redirectUriProblem } from '../labs/05-oauth/oauth/redirect-uris.ts'
 import { classifyAddress, isFetchableAddress } from '../labs/05-oauth/oauth/ssrf.ts'
-import { CheckContext } from '../scripts/lib/checks.ts'
-import { authorizeAs, exchangeCode, obtainTokens, refreshTokens, startAuthorization, signIn } from '../scripts/lib/oauth-flow.ts'
+import { CheckContext } from '@workshop/kit/checks'
+import { authorizeAs, exchangeCode, obtainTokens, refreshTokens, startAuthorization, signIn } from '@workshop/kit/oauth-flow'
 
 function listen(server: Server): Promise<string> {
   return new Promise((resolve) =>

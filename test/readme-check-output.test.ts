@@ -3,8 +3,8 @@
 // (A README may show an excerpt; it may not show a check that does not exist.)
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { LABS, labExists, labPath } from '../scripts/lib/labs.ts'
-import { loadChecks } from '../scripts/lib/run-checks.ts'
+import { LABS, labExists, labPath } from '@workshop/kit/labs'
+import { loadChecks } from '@workshop/kit/run-checks'
 
 const labs = LABS.filter((lab) => labExists(lab))
 

@@ -3,9 +3,9 @@
 import { spawnSync } from 'node:child_process'
 import { afterAll, describe, expect, it } from 'vitest'
 import { readTryItCommands } from '../scripts/lib/guide.ts'
-import { DEFAULT_TARGET, LABS, findLab, labExists } from '../scripts/lib/labs.ts'
-import { type RunningLab, startLab } from '../scripts/lib/lab-process.ts'
-import { ROOT } from '../scripts/lib/paths.ts'
+import { DEFAULT_TARGET, LABS, findLab, labExists } from '@workshop/kit/labs'
+import { type RunningLab, startLab } from '@workshop/kit/lab-process'
+import { ROOT } from '@workshop/kit/paths'
 
 const running: RunningLab[] = []
 afterAll(async () => {

@@ -7,10 +7,10 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, expect, it } from 'vitest'
-import { leakedLines } from '../scripts/lib/attack-kit.ts'
-import { findLab } from '../scripts/lib/labs.ts'
-import { type RunningLab, startLab } from '../scripts/lib/lab-process.ts'
-import { CALLBACK, type RegisteredClient } from '../scripts/lib/oauth-flow.ts'
+import { leakedLines } from '@workshop/kit/attack-kit'
+import { findLab } from '@workshop/kit/labs'
+import { type RunningLab, startLab } from '@workshop/kit/lab-process'
+import { CALLBACK, type RegisteredClient } from '@workshop/kit/oauth-flow'
 import type { Tokens } from '../labs/08-attacks/authorization-server.ts'
 import { AttackContext, discoverTarget } from '../labs/08-attacks/context.ts'
 
@@ -106,7 +106,9 @@ it(
       expect((await after.refresh({ client, refreshToken: token })).json?.error).toBe('invalid_grant')
     }
     console.log(
-      `killed after ${acks()} of ${operations.length} operations were acknowledged: ${acknowledged.clients.length} registrations, ${acknowledged.refreshed.length} rotations, ${acknowledged.revoked.length} revocations; all held`,
+      `killed after ${acks()} of ${operations.length} operations were acknowledged: ` +
+        `${acknowledged.clients.length} registrations, ${acknowledged.refreshed.length} rotations, ` +
+        `${acknowledged.revoked.length} revocations; all held`,
     )
 
     // And neither life of the server logged a token or a secret.

@@ -6,12 +6,12 @@
 // holds a token or secret. The seed makes a failing run reproducible: FUZZ_SEED=… npx vitest run …
 import { gzipSync } from 'node:zlib'
 import { afterAll, describe, expect, it } from 'vitest'
-import { type RawReply, Random, leakedLines, rawRequest, rawSocket } from '../scripts/lib/attack-kit.ts'
-import { pkcePair } from '../scripts/lib/authorization-request.ts'
-import { Browser } from '../scripts/lib/idp-flow.ts'
-import { CALLBACK } from '../scripts/lib/oauth-flow.ts'
-import { findLab, labExists } from '../scripts/lib/labs.ts'
-import { type RunningLab, type RunningProcess, startLab } from '../scripts/lib/lab-process.ts'
+import { type RawReply, Random, leakedLines, rawRequest, rawSocket } from '@workshop/kit/attack-kit'
+import { pkcePair } from '@workshop/kit/authorization-request'
+import { Browser } from '@workshop/kit/idp-flow'
+import { CALLBACK } from '@workshop/kit/oauth-flow'
+import { findLab, labExists } from '@workshop/kit/labs'
+import { type RunningLab, type RunningProcess, startLab } from '@workshop/kit/lab-process'
 import { AuthorizationServer, formOf } from '../labs/08-attacks/authorization-server.ts'
 import { AttackContext, discoverTarget, ranText } from '../labs/08-attacks/context.ts'
 

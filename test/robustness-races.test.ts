@@ -3,10 +3,10 @@
 // get invalid_grant, and what is left afterwards is coherent. Against lab 5 and, when it exists,
 // lab 7's identity provider, through the same generic client the attack battery uses.
 import { afterAll, describe, expect, it } from 'vitest'
-import { leakedLines } from '../scripts/lib/attack-kit.ts'
-import { rpc } from '../scripts/lib/http.ts'
-import { findLab, labExists } from '../scripts/lib/labs.ts'
-import { type RunningLab, startLab } from '../scripts/lib/lab-process.ts'
+import { leakedLines } from '@workshop/kit/attack-kit'
+import { rpc } from '@workshop/kit/http'
+import { findLab, labExists } from '@workshop/kit/labs'
+import { type RunningLab, startLab } from '@workshop/kit/lab-process'
 import { AttackContext, discoverTarget, ranText } from '../labs/08-attacks/context.ts'
 
 const PARALLEL = 20

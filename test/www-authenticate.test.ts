@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ChallengeSyntaxError, parseWwwAuthenticate } from '../scripts/lib/www-authenticate.ts'
+import { ChallengeSyntaxError, parseWwwAuthenticate } from '@workshop/kit/www-authenticate'
 
 describe('WWW-Authenticate parser (RFC 9110 §11.6.1)', () => {
   it('reads quoted parameters with commas and escaped quotes', () => {

@@ -1,8 +1,8 @@
 // Lab 1's checks: `npm run check 1`. Each is one exchange a learner can repeat with curl.
 import { randomUUID } from 'node:crypto'
-import { type Check, assert, expectEqual, expectStatus, rpcResult } from '../../scripts/lib/checks.ts'
-import { rpc } from '../../scripts/lib/http.ts'
-import { runIfMain } from '../../scripts/lib/run-checks.ts'
+import { type Check, assert, expectEqual, expectStatus, rpcResult } from '@workshop/kit/checks'
+import { rpc } from '@workshop/kit/http'
+import { runIfMain } from '@workshop/kit/run-checks'
 
 export const checks: Check[] = [
   {

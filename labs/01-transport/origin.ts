@@ -1,6 +1,19 @@
-// MCP transports (2025-11-25, "Security Warning"): servers MUST validate the Origin
-// header, so a web page the user visits cannot drive a local server (DNS rebinding).
+// MCP transports (2025-11-25, "Security Warning"): servers MUST validate the Origin header, so a web
+// page the user visits cannot drive a local server (DNS rebinding). The answer is an explicit
+// allowlist: this server's own origins, and the local tools known to call MCP servers from a browser.
 import type { RequestHandler } from 'express'
+
+/** The MCP Inspector's web UI, on its default port: a developer tool that calls servers from the browser. */
+export const LOCAL_TOOLS = ['http://localhost:6274', 'http://127.0.0.1:6274']
+
+/** Who may call a server on `port` from a browser: itself, the local tools, and ALLOWED_ORIGINS (comma-separated). */
+export function allowedOrigins(port: number, extra = process.env.ALLOWED_ORIGINS ?? ''): string[] {
+  const fromEnv = extra
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter(Boolean)
+  return [`http://127.0.0.1:${port}`, `http://localhost:${port}`, ...LOCAL_TOOLS, ...fromEnv]
+}
 
 /** Refuses a present, foreign Origin with 403; lets browsers at `allowed` origins call us (CORS). */
 export function checkOrigin(allowed: string[]): RequestHandler {

@@ -1,10 +1,10 @@
 // Lab 3's checks: `npm run check 3`. Lab 2's token checks, then discovery from a bare 401, as a client does it.
 import { randomUUID } from 'node:crypto'
 import { calculateJwkThumbprint, type JWK } from 'jose'
-import { type Check, type CheckContext, assert, expectChallenge, expectEqual, expectStatus, rpcResult } from '../../scripts/lib/checks.ts'
-import { hmacWithPublicKey, selfSignedToken, tamperedToken, unsignedToken } from '../../scripts/lib/forge.ts'
-import { rpc } from '../../scripts/lib/http.ts'
-import { runIfMain } from '../../scripts/lib/run-checks.ts'
+import { type Check, type CheckContext, assert, expectChallenge, expectEqual, expectStatus, rpcResult } from '@workshop/kit/checks'
+import { hmacWithPublicKey, selfSignedToken, tamperedToken, unsignedToken } from '@workshop/kit/forge'
+import { rpc } from '@workshop/kit/http'
+import { runIfMain } from '@workshop/kit/run-checks'
 
 const readNotes = rpc('tools/call', { name: 'read_notes', arguments: {} })
 

@@ -1,10 +1,10 @@
 // Lab 4's checks: `npm run check 4`. Labs 2–3's checks, then the scope gate: each scope opens exactly its operations.
 import { randomUUID } from 'node:crypto'
 import { calculateJwkThumbprint, type JWK } from 'jose'
-import { type Check, type CheckContext, assert, expectChallenge, expectEqual, expectStatus, rpcResult } from '../../scripts/lib/checks.ts'
-import { hmacWithPublicKey, selfSignedToken, tamperedToken, unsignedToken } from '../../scripts/lib/forge.ts'
-import { type Reply, mcpHeaders, rpc } from '../../scripts/lib/http.ts'
-import { runIfMain } from '../../scripts/lib/run-checks.ts'
+import { type Check, type CheckContext, assert, expectChallenge, expectEqual, expectStatus, rpcResult } from '@workshop/kit/checks'
+import { hmacWithPublicKey, selfSignedToken, tamperedToken, unsignedToken } from '@workshop/kit/forge'
+import { type Reply, mcpHeaders, rpc } from '@workshop/kit/http'
+import { runIfMain } from '@workshop/kit/run-checks'
 
 const readNotes = rpc('tools/call', { name: 'read_notes', arguments: {} })
 

@@ -44,6 +44,12 @@ export function requirementOf(message: unknown): Requirement {
   return scope ? { scope } : { unknown: `${method} ${typeof target === 'string' ? target : ''}`.trim() }
 }
 
+/** JSON-RPC 2.0 §5: an error answers the request's id; null only when it cannot be read (or for a batch). */
+function idOf(body: unknown): string | number | null {
+  const id = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as { id?: unknown }).id : undefined
+  return typeof id === 'string' || typeof id === 'number' ? id : null
+}
+
 export function grants(caller: Caller, scope: string): boolean {
   return caller.scopes.some((held) => held === scope || IMPLIES.get(held)?.includes(scope))
 }
@@ -60,9 +66,8 @@ export function requireScopes(challenge: Record<string, string>): RequestHandler
     for (const message of messages) {
       const requirement = requirementOf(message)
       if ('unknown' in requirement) {
-        res
-          .status(400)
-          .json({ jsonrpc: '2.0', error: { code: -32601, message: `Unknown operation: ${requirement.unknown.slice(0, 100)}` }, id: null })
+        const error = { code: -32601, message: `Unknown operation: ${requirement.unknown.slice(0, 100)}` }
+        res.status(400).json({ jsonrpc: '2.0', error, id: idOf(req.body) })
         return
       }
       if ('scope' in requirement) needed.add(requirement.scope)

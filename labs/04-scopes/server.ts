@@ -3,13 +3,14 @@ import express from 'express'
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js'
 import { localhostHostValidation } from '@modelcontextprotocol/sdk/server/middleware/hostHeaderValidation.js'
 import { requireBearer } from './bearer.ts'
-import { ISSUER, MCP_URL, ORIGIN, PORT } from './config.ts'
+import { ISSUER, MCP_URL, PORT } from './config.ts'
 import { jsonErrors, methodNotAllowed, notFound, requireJsonBody } from './errors.ts'
 import { loadPublicKeys } from './keys.ts'
 import { metadataRoutes, resourceMetadataUrl } from './metadata.ts'
 import { notesServer } from './notes.ts'
-import { checkOrigin } from './origin.ts'
+import { allowedOrigins, checkOrigin } from './origin.ts'
 import { DEFAULT_SCOPE, SCOPES_SUPPORTED, requireScopes } from './scopes.ts'
+import { serve } from './serve.ts'
 
 const jwks = await loadPublicKeys()
 const challenge = { realm: 'mcp', resource_metadata: resourceMetadataUrl(MCP_URL) } // RFC 9728 §5.1
@@ -20,14 +21,13 @@ const bearer = requireBearer({
   challenge: { ...challenge, scope: DEFAULT_SCOPE }, // MCP scope selection: what to ask for
 })
 const scopeGate = requireScopes(challenge)
-const allowedOrigins = [ORIGIN, `http://localhost:${PORT}`, ...(process.env.ALLOWED_ORIGINS?.split(',') ?? [])]
 
 const parseJson = express.json({ limit: '64kb' })
 
 const app = express()
 app.disable('x-powered-by')
 app.use(localhostHostValidation()) // DNS rebinding: refuse a Host that is not this machine
-app.use(checkOrigin(allowedOrigins))
+app.use(checkOrigin(allowedOrigins(PORT)))
 
 // RFC 7517 §5: the public keys that verify our tokens. Anyone may fetch them.
 app.get('/.well-known/jwks.json', (_req, res) => {
@@ -49,15 +49,4 @@ app.all('/mcp', methodNotAllowed)
 app.use(notFound)
 app.use(jsonErrors)
 
-// Local servers bind to loopback only (MCP transports): nothing on the network can reach it.
-const server = app.listen(PORT, '127.0.0.1', () => console.log(`ready: ${MCP_URL}`))
-server.on('error', (error: NodeJS.ErrnoException) => {
-  console.error(error.code === 'EADDRINUSE' ? `port ${PORT} is in use: stop the other server, or run with PORT=${PORT + 1}` : error.message)
-  process.exit(1)
-})
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    server.close(() => process.exit(0))
-    server.closeAllConnections()
-  })
-}
+serve(app, { port: PORT, url: MCP_URL })

@@ -1,9 +1,9 @@
 // Lab 5's authorization-server checks: the whole flow done the way a browser and a client do it,
 // then every negative case of the checklist. check.ts runs them after the resource-server checks.
 import { decodeJwt, decodeProtectedHeader } from 'jose'
-import { pkcePair } from '../../scripts/lib/authorization-request.ts'
-import { type Check, type CheckContext, assert, expectChallenge, expectEqual, expectStatus, rpcResult } from '../../scripts/lib/checks.ts'
-import { rpc, type Reply, type Req } from '../../scripts/lib/http.ts'
+import { pkcePair } from '@workshop/kit/authorization-request'
+import { type Check, type CheckContext, assert, expectChallenge, expectEqual, expectStatus, rpcResult } from '@workshop/kit/checks'
+import { rpc, type Reply, type Req } from '@workshop/kit/http'
 import {
   type Attempt,
   type AuthorizeOptions,
@@ -23,7 +23,7 @@ import {
   signIn,
   startAuthorization,
   submitForm,
-} from '../../scripts/lib/oauth-flow.ts'
+} from '@workshop/kit/oauth-flow'
 
 const readNotes = rpc('tools/call', { name: 'read_notes', arguments: {} })
 const HTTPS_CALLBACK = 'https://client.example/cb'
@@ -403,7 +403,12 @@ export const oauthChecks: Check[] = [
     async run(t) {
       const client = await sharedClient(t, 'public')
       const pkce = pkcePair()
-      const url = `/authorize?response_type=code&client_id=${client.client_id}&redirect_uri=${encodeURIComponent(CALLBACK)}&state=s1&resource=${encodeURIComponent(t.mcpUrl)}&code_challenge_method=S256&code_challenge=${pkce.challenge}&code_challenge=${pkcePair().challenge}`
+      const query = new URLSearchParams({ response_type: 'code', client_id: client.client_id, redirect_uri: CALLBACK, state: 's1' })
+      query.append('resource', t.mcpUrl)
+      query.append('code_challenge_method', 'S256')
+      query.append('code_challenge', pkce.challenge)
+      query.append('code_challenge', pkcePair().challenge) // twice
+      const url = `/authorize?${query}`
       const { params } = readRedirect(await t.send({ url }))
       expectEqual([params.error, params.state, params.iss], ['invalid_request', 's1', t.base], 'error, state, iss')
     },
@@ -458,7 +463,7 @@ export const oauthChecks: Check[] = [
   },
   {
     id: 'client-metadata-refused',
-    title: 'URL client ids that must not be fetched (http, private, link-local, mapped IPv6, odd port, no path) → error page, no redirect',
+    title: 'URL client ids not to fetch (http, private, link-local, mapped IPv6, odd port, no path) → error page, no redirect',
     spec: 'draft-ietf-oauth-client-id-metadata-document §3, SSRF',
     async run(t) {
       for (const clientId of [
@@ -483,8 +488,8 @@ export const oauthChecks: Check[] = [
   redeemError('verifier-missing', 'redeeming a code without code_verifier', 'RFC 7636 §4.5, §4.6', 'invalid_grant', async (t, code) =>
     exchangeCode(t, { client: await sharedClient(t, 'public'), code }),
   ),
-  redeemError('verifier-wrong', 'redeeming a code with another (well-formed) verifier', 'RFC 7636 §4.6', 'invalid_grant', async (t, code) =>
-    exchangeCode(t, { client: await sharedClient(t, 'public'), code, verifier: pkcePair().verifier }),
+  redeemError('verifier-wrong', 'redeeming a code with another (well-formed) verifier', 'RFC 7636 §4.6', 'invalid_grant', async (t, c) =>
+    exchangeCode(t, { client: await sharedClient(t, 'public'), code: c, verifier: pkcePair().verifier }),
   ),
   redeemError('verifier-short', 'a 42-character verifier', 'RFC 7636 §4.1', 'invalid_grant', async (t, code) =>
     exchangeCode(t, { client: await sharedClient(t, 'public'), code, verifier: 'a'.repeat(42) }),
@@ -876,7 +881,8 @@ export const oauthChecks: Check[] = [
       const othersToken = (await obtainTokens(t, { user: 'alice' })).access_token
       const devToken = await t.token({ scope: 'notes:read' })
       const [head, , signature] = othersToken.split('.')
-      const forged = `${head}.${Buffer.from(JSON.stringify({ ...decodeJwt(othersToken), client_id: client.client_id })).toString('base64url')}.${signature}`
+      const claims = Buffer.from(JSON.stringify({ ...decodeJwt(othersToken), client_id: client.client_id })).toString('base64url')
+      const forged = `${head}.${claims}.${signature}`
       for (const token of ['garbage', devToken, forged, othersToken]) await expectInactive(t, client, token)
     },
   },

@@ -2,11 +2,11 @@
 // then the authorization server's own checks (check-oauth.ts).
 import { randomUUID } from 'node:crypto'
 import { calculateJwkThumbprint, type JWK } from 'jose'
-import { type Check, type CheckContext, assert, expectChallenge, expectEqual, expectStatus, rpcResult } from '../../scripts/lib/checks.ts'
-import { hmacWithPublicKey, selfSignedToken, tamperedToken, unsignedToken } from '../../scripts/lib/forge.ts'
-import { type Reply, mcpHeaders, rpc } from '../../scripts/lib/http.ts'
-import { obtainTokens } from '../../scripts/lib/oauth-flow.ts'
-import { runIfMain } from '../../scripts/lib/run-checks.ts'
+import { type Check, type CheckContext, assert, expectChallenge, expectEqual, expectStatus, rpcResult } from '@workshop/kit/checks'
+import { hmacWithPublicKey, selfSignedToken, tamperedToken, unsignedToken } from '@workshop/kit/forge'
+import { type Reply, mcpHeaders, rpc } from '@workshop/kit/http'
+import { obtainTokens } from '@workshop/kit/oauth-flow'
+import { runIfMain } from '@workshop/kit/run-checks'
 import { oauthChecks } from './check-oauth.ts'
 
 const readNotes = rpc('tools/call', { name: 'read_notes', arguments: {} })

@@ -6,14 +6,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { type JWK, SignJWT, base64url, exportJWK } from 'jose'
-import { type Check, type CheckContext, assert, expectChallenge, expectEqual, expectStatus, rpcResult } from '../../scripts/lib/checks.ts'
-import { type Reply, mcpHeaders, rpc } from '../../scripts/lib/http.ts'
-import { authorizationRequestUrl, pkcePair } from '../../scripts/lib/authorization-request.ts'
-import { Browser, type ServerMetadata, type Session, refresh, registerClient, revoke, signIn } from '../../scripts/lib/idp-flow.ts'
-import { type RunningProcess, freePort, startProcess } from '../../scripts/lib/lab-process.ts'
-import { runIfMain } from '../../scripts/lib/run-checks.ts'
-import { firstForm } from '../../scripts/lib/user-agent.ts'
-import { freshClientData, walk } from '../../scripts/lib/walk.ts'
+import { type Check, type CheckContext, assert, expectChallenge, expectEqual, expectStatus, rpcResult } from '@workshop/kit/checks'
+import { type Reply, mcpHeaders, rpc } from '@workshop/kit/http'
+import { authorizationRequestUrl, pkcePair } from '@workshop/kit/authorization-request'
+import { Browser, type ServerMetadata, type Session, refresh, registerClient, revoke, signIn } from '@workshop/kit/idp-flow'
+import { type RunningProcess, freePort, startProcess } from '@workshop/kit/lab-process'
+import { runIfMain } from '@workshop/kit/run-checks'
+import { firstForm } from '@workshop/kit/user-agent'
+import { freshClientData, walk } from '@workshop/kit/walk'
 
 const call = (name: string, args: Record<string, unknown> = {}) => rpc('tools/call', { name, arguments: args })
 const readNotes = call('read_notes')
@@ -526,7 +526,8 @@ export const checks: Check[] = [
         const reply = await t.send({ url: p.mcpUrl, headers: mcpHeaders(session.tokens.access_token), body: readNotes })
         expectStatus(reply, 503)
         assert(reply.headers['retry-after'] !== undefined, 'no Retry-After header')
-        expectChallenge(await t.send({ url: p.mcpUrl, headers: mcpHeaders(), body: readNotes }), 401, undefined) // no token: still a plain challenge
+        // no token: still a plain challenge
+        expectChallenge(await t.send({ url: p.mcpUrl, headers: mcpHeaders(), body: readNotes }), 401, undefined)
         // The same provider again, on the same port and data: clients, grants and refresh tokens were in SQLite.
         p.idp = await p.startIdp(p.idp.port)
         logs.push(p.idp)

@@ -50,11 +50,8 @@ export class ProviderUnavailable extends Error {
  * invalid_token, which would tell the client to throw away a token nobody found wrong.
  */
 export function sendUnavailable(res: Response): void {
-  res
-    .status(503)
-    .set('Retry-After', '5')
-    .json({
-      error: 'temporarily_unavailable',
-      error_description: 'The identity provider cannot be reached to verify the token; try again shortly',
-    })
+  res.status(503).set('Retry-After', '5').json({
+    error: 'temporarily_unavailable',
+    error_description: 'The identity provider cannot be reached to verify the token; try again shortly',
+  })
 }

@@ -86,7 +86,8 @@ function credentials(issuer: string): { client_id: string; client_secret: string
     return { client_id: String(client_id), client_secret: String(client_secret) }
   } catch {
     console.error(
-      `introspection: no credentials (set INTROSPECTION_CLIENT_ID and INTROSPECTION_CLIENT_SECRET, or start the provider so it writes ${file})`,
+      'introspection: no credentials (set INTROSPECTION_CLIENT_ID and INTROSPECTION_CLIENT_SECRET, ' +
+        `or start the provider so it writes ${file})`,
     )
     throw new ProviderUnavailable('no introspection credentials')
   }

@@ -6,11 +6,11 @@ import { requireBearer } from './bearer.ts'
 import {
   AUDIENCE,
   CLAIM_NAMES,
+  CONFIG_PROBLEMS,
   ISSUER,
   JWKS_COOLDOWN_SECONDS,
   JWKS_URI,
   MCP_URL,
-  ORIGIN,
   PORT,
   TOKEN_TYP,
   TOKEN_VALIDATION,
@@ -21,8 +21,14 @@ import { introspector } from './introspection.ts'
 import { remoteKeys } from './keys.ts'
 import { metadataRoutes, resourceMetadataUrl } from './metadata.ts'
 import { notesServer } from './notes.ts'
-import { checkOrigin } from './origin.ts'
+import { allowedOrigins, checkOrigin } from './origin.ts'
 import { DEFAULT_SCOPE, SCOPES_SUPPORTED, requireScopes } from './scopes.ts'
+import { serve } from './serve.ts'
+
+if (CONFIG_PROBLEMS.length > 0) {
+  for (const problem of CONFIG_PROBLEMS) console.error(problem)
+  process.exit(2)
+}
 
 const metadata = providerMetadata(ISSUER) // RFC 8414, fetched on first use
 const challenge = { realm: 'mcp', resource_metadata: resourceMetadataUrl(MCP_URL) } // RFC 9728 §5.1
@@ -36,14 +42,13 @@ const bearer = requireBearer({
   challenge: { ...challenge, scope: DEFAULT_SCOPE }, // MCP scope selection: what to ask for
 })
 const scopeGate = requireScopes(challenge)
-const allowedOrigins = [ORIGIN, `http://localhost:${PORT}`, ...(process.env.ALLOWED_ORIGINS?.split(',') ?? [])]
 
 const parseJson = express.json({ limit: '64kb' })
 
 const app = express()
 app.disable('x-powered-by')
 app.use(localhostHostValidation()) // DNS rebinding: refuse a Host that is not this machine
-app.use(checkOrigin(allowedOrigins))
+app.use(checkOrigin(allowedOrigins(PORT)))
 
 app.use(metadataRoutes({ resource: MCP_URL, issuer: ISSUER, scopes: SCOPES_SUPPORTED }))
 
@@ -60,18 +65,5 @@ app.all('/mcp', methodNotAllowed)
 app.use(notFound)
 app.use(jsonErrors)
 
-// Local servers bind to loopback only (MCP transports): nothing on the network can reach it.
-const server = app.listen(PORT, '127.0.0.1', () => {
-  console.log(`tokens from ${ISSUER}, checked by ${TOKEN_VALIDATION === 'jwt' ? 'their signature (remote JWKS)' : 'introspection'}`)
-  console.log(`ready: ${MCP_URL}`)
-})
-server.on('error', (error: NodeJS.ErrnoException) => {
-  console.error(error.code === 'EADDRINUSE' ? `port ${PORT} is in use: stop the other server, or run with PORT=${PORT + 1}` : error.message)
-  process.exit(1)
-})
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    server.close(() => process.exit(0))
-    server.closeAllConnections()
-  })
-}
+console.log(`tokens from ${ISSUER}, checked by ${TOKEN_VALIDATION === 'jwt' ? 'their signature (remote JWKS)' : 'introspection'}`)
+serve(app, { port: PORT, url: MCP_URL })

@@ -2,12 +2,12 @@
 // same attacks run against lab 5's hand-written server and lab 7's oidc-provider: register clients,
 // walk the front channel as a browser does (cookies, redirects, forms), call the back channel.
 import { randomBytes } from 'node:crypto'
-import { Browser } from '../../scripts/lib/idp-flow.ts'
-import { type Reply, send } from '../../scripts/lib/http.ts'
-import { type PkcePair, authorizationRequestUrl, pkcePair } from '../../scripts/lib/authorization-request.ts'
-import { type RegisteredClient, CALLBACK, clientCredentials } from '../../scripts/lib/oauth-flow.ts'
-import { firstForm, pageText } from '../../scripts/lib/user-agent.ts'
-import { DEMO_USERS } from '../05-oauth/oauth/users.ts'
+import { Browser } from '@workshop/kit/idp-flow'
+import { type Reply, send } from '@workshop/kit/http'
+import { type PkcePair, authorizationRequestUrl, pkcePair } from '@workshop/kit/authorization-request'
+import { type RegisteredClient, CALLBACK, clientCredentials } from '@workshop/kit/oauth-flow'
+import { firstForm, pageText } from '@workshop/kit/user-agent'
+import { DEMO_USERS, passwordOf } from '@workshop/kit/demo-users'
 
 /** A page the browser is on: the reply, and the URL it came from (forms' actions are relative to it). */
 export interface Page {
@@ -52,8 +52,6 @@ export function formOf(page: Page): { action: string; hidden: Record<string, str
   const form = firstForm(page.reply.text)
   return form && { action: new URL(form.action || page.url, page.url).href, hidden: form.hidden }
 }
-
-export const passwordOf = (user: string): string => DEMO_USERS.find((u) => u.username === user)?.password ?? 'no such user'
 
 export class AuthorizationServer {
   private clients = new Map<string, Promise<RegisteredClient>>()

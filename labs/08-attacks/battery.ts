@@ -1,23 +1,23 @@
 // The battery: every attack against one running lab, and the table of what stopped each one.
 //   npm run step 8 -- --target 3                       (starts lab 3, attacks it, stops it)
 //   npx tsx labs/08-attacks/battery.ts --target 5 http://127.0.0.1:9000 [--verbose]
-// Exit status: 1 when an attack got through a defence the target declares (its defences.ts),
+// Exit status: 1 when an attack got through a defence the target declares (defences.ts),
 // 2 when the battery itself could not run an attack, else 0. An attack that gets through a defence
 // the lab does not have yet is the lesson, not a failure.
-import { existsSync } from 'node:fs'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { chalk } from 'zx'
-import { DEFAULT_TARGET, LABS, type Lab, findLab, labPath } from '../../scripts/lib/labs.ts'
+import { DEFAULT_TARGET, LABS, type Lab, findLab, serverLab } from '@workshop/kit/labs'
 import { ATTACKS } from './attacks/index.ts'
 import { type Attack, DEFENCES, type Defence, GROUPS, type Group, type Outcome } from './attacks/types.ts'
+import { LAB_DEFENCES } from './defences.ts'
 import { AttackContext, type Target, describeTarget, discoverTarget } from './context.ts'
 
 export interface Result {
   attack: Attack
   outcome: Outcome['outcome'] | 'error'
   evidence: string
-  /** the target's defences.ts lists this attack's defence */
+  /** defences.ts lists this attack's defence for the target */
   declared: boolean
 }
 
@@ -33,18 +33,16 @@ export interface Report {
   addedBy: Partial<Record<Defence, Lab>>
 }
 
-/** The defences lab N says it has (its defences.ts); none if it has no such file. */
-export async function declaredDefences(lab: Lab): Promise<Defence[]> {
-  const file = labPath(lab, 'defences.ts')
-  if (!existsSync(file)) return []
-  return (await import(pathToFileURL(file).href)).defences as Defence[]
+/** The defences lab N is meant to have (defences.ts): those of the server it runs. */
+export function declaredDefences(lab: Lab): Defence[] {
+  return [...(LAB_DEFENCES[serverLab(lab).dir] ?? [])]
 }
 
 /** For each defence `lab` does not declare, the first later lab that does: "lab 4 adds it". */
-async function laterLabs(lab: Lab, declared: Defence[]): Promise<Partial<Record<Defence, Lab>>> {
+function laterLabs(lab: Lab, declared: Defence[]): Partial<Record<Defence, Lab>> {
   const addedBy: Partial<Record<Defence, Lab>> = {}
   for (const later of LABS.filter((l) => l.n > lab.n && !l.attacks)) {
-    for (const defence of await declaredDefences(later)) if (!declared.includes(defence)) addedBy[defence] ??= later
+    for (const defence of declaredDefences(later)) if (!declared.includes(defence)) addedBy[defence] ??= later
   }
   return addedBy
 }
@@ -56,8 +54,8 @@ export async function runBattery(
   options: { only?: (attack: Attack) => boolean; onStart?: (report: Report) => void; onResult?: (result: Result) => void } = {},
 ): Promise<Report> {
   const target = await discoverTarget(base.replace(/\/mcp\/?$/, ''))
-  const declared = await declaredDefences(lab)
-  const addedBy = await laterLabs(lab, declared)
+  const declared = declaredDefences(lab)
+  const addedBy = laterLabs(lab, declared)
   options.onStart?.({ lab, base: target.base, target, declared, results: [], secrets: [], addedBy })
   const ctx = new AttackContext(target)
   const results: Result[] = []
@@ -121,10 +119,10 @@ export function formatResult(result: Result, report: Pick<Report, 'lab' | 'added
     const later = report.addedBy[attack.defence]
     const lesson = later
       ? `expected: lab ${lab.n} has no ${attack.defence} yet (lab ${later.n} adds it)`
-      : `expected: lab ${lab.n} does not declare ${attack.defence} (see its defences.ts)`
+      : `expected: lab ${lab.n} does not declare ${attack.defence} (labs/08-attacks/defences.ts)`
     lines.push(
       result.declared
-        ? chalk.red(`      BREACH: lab ${lab.n} declares ${attack.defence} (labs/${lab.dir}/defences.ts)`)
+        ? chalk.red(`      BREACH: lab ${lab.n} declares ${attack.defence} (labs/08-attacks/defences.ts)`)
         : chalk.dim.yellow(`      ${lesson}`),
     )
   } else if (result.outcome === 'error' || verbose) {
@@ -138,9 +136,7 @@ export function formatHeader(report: Pick<Report, 'lab' | 'target' | 'declared'>
   return [
     chalk.bold(`Attacking lab ${report.lab.n} (${report.lab.dir}) at ${report.target.base}`),
     chalk.dim(`what it says about itself: ${describeTarget(report.target)}`),
-    chalk.dim(
-      `the defences it declares (labs/${report.lab.dir}/defences.ts): ${report.declared.length} of ${Object.keys(DEFENCES).length}`,
-    ),
+    chalk.dim(`the defences it declares (labs/08-attacks/defences.ts): ${report.declared.length} of ${Object.keys(DEFENCES).length}`),
     ...(missing.length > 0 ? wrap(`not (yet): ${missing.join(', ')}`, 100).map((line) => chalk.dim(`  ${line}`)) : []),
     '',
     chalk.dim(`  ${cell('attack', 62)}  ${cell('rule', 30)}  ${cell('defence', 19)}  outcome`),
@@ -157,7 +153,8 @@ export function formatSummary(report: Report): string[] {
   const errors = count('error')
   const lines = [
     '',
-    `${chalk.bold(`lab ${report.lab.n}: ${report.results.length} attacks`)} — ${count('blocked')} blocked, ${through.length} got through, ${count('n/a')} n/a${errors ? `, ${errors} could not run` : ''}`,
+    `${chalk.bold(`lab ${report.lab.n}: ${report.results.length} attacks`)} — ${count('blocked')} blocked, ` +
+      `${through.length} got through, ${count('n/a')} n/a${errors ? `, ${errors} could not run` : ''}`,
   ]
   if (missing.length > 0)
     lines.push(

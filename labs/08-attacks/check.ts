@@ -2,10 +2,10 @@
 // table says what the workshop promises: lab 5 stops everything, lab 1 stops only what a transport
 // can, lab 3 verifies tokens but has no scope gate yet. They get lab 5's server (the default target)
 // and start the others themselves.
-import { type Check, assert } from '../../scripts/lib/checks.ts'
-import { type Lab, findLab, labExists } from '../../scripts/lib/labs.ts'
-import { startLab } from '../../scripts/lib/lab-process.ts'
-import { runIfMain } from '../../scripts/lib/run-checks.ts'
+import { type Check, assert } from '@workshop/kit/checks'
+import { type Lab, findLab, labExists } from '@workshop/kit/labs'
+import { startLab } from '@workshop/kit/lab-process'
+import { runIfMain } from '@workshop/kit/run-checks'
 import { type Report, type Result, breaches, runBattery } from './battery.ts'
 
 const SPEC = 'RFC 8725, OAuth 2.1 §7, MCP security best practices'

@@ -7,13 +7,13 @@ import { createPrivateKey, type KeyObject, randomUUID } from 'node:crypto'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { type JWK, type JWTPayload, SignJWT, decodeJwt } from 'jose'
-import { rawRequest } from '../../scripts/lib/attack-kit.ts'
-import { CheckContext } from '../../scripts/lib/checks.ts'
-import { type Reply, type Req, rpc } from '../../scripts/lib/http.ts'
-import { readDevKey } from '../../scripts/lib/keys.ts'
-import { ROOT } from '../../scripts/lib/paths.ts'
-import { type MintOptions, mintAccessToken } from '../../scripts/lib/tokens.ts'
-import { pageText } from '../../scripts/lib/user-agent.ts'
+import { rawRequest } from '@workshop/kit/attack-kit'
+import { CheckContext } from '@workshop/kit/checks'
+import { type Reply, type Req, rpc } from '@workshop/kit/http'
+import { readDevKey } from '@workshop/kit/keys'
+import { ROOT } from '@workshop/kit/paths'
+import { type MintOptions, mintAccessToken } from '@workshop/kit/tokens'
+import { pageText } from '@workshop/kit/user-agent'
 import { type Outcome, blocked, gotThrough, notApplicable } from './attacks/types.ts'
 import { AuthorizationServer } from './authorization-server.ts'
 
@@ -120,7 +120,8 @@ export function describe(reply: Pick<Reply, 'status' | 'headers' | 'text'> & { j
   let detail = ''
   if (reply.status >= 300 && reply.status < 400 && typeof location === 'string') {
     const url = URL.parse(location, 'http://server.invalid')
-    detail = `→ ${url ? `${url.origin}${url.pathname}` : location}${url?.searchParams.get('error') ? ` error=${url.searchParams.get('error')}` : ''}`
+    const error = url?.searchParams.get('error')
+    detail = `→ ${url ? `${url.origin}${url.pathname}` : location}${error ? ` error=${error}` : ''}`
   } else if (typeof json?.error === 'string') {
     detail = `${json.error}${json.error_description ? `: ${json.error_description}` : ''}`
   } else if (typeof json?.error?.message === 'string') {

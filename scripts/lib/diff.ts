@@ -3,8 +3,8 @@ import { spawn } from 'node:child_process'
 import { existsSync, readdirSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { chalk } from 'zx'
-import { type Lab, labPath } from './labs.ts'
-import { ROOT } from './paths.ts'
+import { type Lab, labPath } from '@workshop/kit/labs'
+import { ROOT } from '@workshop/kit/paths'
 
 export interface DiffOptions {
   /** include README.md files (the lesson text); by default only code is compared */
@@ -13,6 +13,8 @@ export interface DiffOptions {
   color?: boolean
   /** paths in the diff are shown relative to this folder (default: the repository root) */
   cwd?: string
+  /** only the files the right-hand folder holds: a lab that runs another lab's server holds only its own */
+  rightOnly?: boolean
 }
 
 export type Change = 'modified' | 'added' | 'removed'
@@ -73,7 +75,7 @@ export async function diffDirs(leftDir: string, rightDir: string, options: DiffO
   const cwd = options.cwd ?? ROOT
   const left = new Set(listFiles(leftDir, options))
   const right = new Set(listFiles(rightDir, options))
-  const union = [...new Set([...left, ...right])].sort()
+  const union = options.rightOnly ? [...right].sort() : [...new Set([...left, ...right])].sort()
   const shown = (dir: string, file: string) => relative(cwd, join(dir, file))
   const diffs = await Promise.all(
     union.map(async (file): Promise<FileDiff | undefined> => {
@@ -93,18 +95,33 @@ const changeLabel: Record<Change, string> = {
   removed: chalk.red('removed '),
 }
 
-/** The header ("lab 3 → lab 4: 2 files changed"), the list of files, then the diffs. */
+/** A lab's checks (check.ts, check-oauth.ts…): shown after the lesson's code, which is what a diff is read for. */
+export const isCheckFile = (file: string): boolean => /(^|\/)check[^/]*\.ts$/.test(file)
+
+/** The lesson's files first, then the checks, each group in path order. */
+export function lessonFirst(files: FileDiff[]): FileDiff[] {
+  return [...files.filter((f) => !isCheckFile(f.file)), ...files.filter((f) => isCheckFile(f.file))]
+}
+
+/** The header ("lab 3 → lab 4: 2 files changed"), the list of files, then the diffs: the lesson's code, then its checks. */
 export function formatDiff(from: string, to: string, files: FileDiff[], options: { color?: boolean } = {}): string {
-  const count = `${files.length} file${files.length === 1 ? '' : 's'} changed`
+  const ordered = lessonFirst(files)
+  const count = `${ordered.length} file${ordered.length === 1 ? '' : 's'} changed`
   const header = `${from} → ${to}: ${count}`
   const lines = [options.color ? chalk.bold(header) : header]
-  for (const f of files) lines.push(`  ${options.color ? changeLabel[f.change] : f.change.padEnd(8)}  ${f.file}`)
-  const patches = files.map((f) => f.patch.replace(/\n$/, ''))
-  return [lines.join('\n'), ...patches].join('\n\n') + '\n'
+  for (const f of ordered) lines.push(`  ${options.color ? changeLabel[f.change] : f.change.padEnd(8)}  ${f.file}`)
+  const sections: string[] = [lines.join('\n')]
+  const checksHeading = `── the checks (${to}) ──`
+  for (const [i, f] of ordered.entries()) {
+    if (isCheckFile(f.file) && (i === 0 || !isCheckFile(ordered[i - 1].file)))
+      sections.push(options.color ? chalk.bold(checksHeading) : checksHeading)
+    sections.push(f.patch.replace(/\n$/, ''))
+  }
+  return sections.join('\n\n') + '\n'
 }
 
 /** Diffs lab `from` against lab `to` (code only unless options.all). */
 export async function diffLabs(from: Lab, to: Lab, options: DiffOptions = {}): Promise<LabDiff> {
-  const files = await diffDirs(labPath(from), labPath(to), options)
-  return { files, text: formatDiff(`lab ${from.n}`, `lab ${to.n}`, files, options) }
+  const files = await diffDirs(labPath(from), labPath(to), { ...options, rightOnly: to.server !== undefined })
+  return { files: lessonFirst(files), text: formatDiff(`lab ${from.n}`, `lab ${to.n}`, files, options) }
 }

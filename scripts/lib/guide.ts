@@ -3,8 +3,9 @@ import { existsSync, readFileSync } from 'node:fs'
 import { relative } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { chalk } from 'zx'
-import { type Lab, LABS, labPath, previousLab } from './labs.ts'
-import { ROOT } from './paths.ts'
+import { DEMO_USERS } from '@workshop/kit/demo-users'
+import { type Lab, LABS, baseLab, labPath, serverLab } from '@workshop/kit/labs'
+import { ROOT } from '@workshop/kit/paths'
 
 /** The scope of the token the guide hands out for labs that take dev tokens. */
 export const GUIDE_SCOPE = 'notes:read notes:write'
@@ -71,13 +72,13 @@ export interface GuideInput {
 
 /** A key and what it does, for the legend. */
 export function keyLegend(lab: Lab): string {
-  const previous = previousLab(lab)
+  const previous = baseLab(lab)
   const keys: [string, string][] = [
     ['c', 'run the checks'],
     ...(previous ? ([['d', `diff with lab ${previous.n}`]] as [string, string][]) : []),
     ...(lab.devTokens ? ([['t', 'mint a token']] as [string, string][]) : []),
     ...(lab.client
-      ? ([['w', lab.clientOnRequest ? "walk the flow with lab 6's client" : 'walk the flow again']] as [string, string][])
+      ? ([['w', lab.client.onRequest ? `walk the flow with lab ${lab.client.lab}'s client` : 'walk the flow again']] as [string, string][])
       : []),
     ['h', 'this guide'],
     ['q', 'quit'],
@@ -132,12 +133,13 @@ export function noDevTokens(lab: Lab): string {
 }
 
 /**
- * What a lab's own code has worth showing: the scope table of labs with a scopes.ts that exports
- * SCOPE_TABLE, the demo users of labs whose authorization server exports DEMO_USERS.
+ * What a lab's own code has worth showing: the scope table of a server with a scopes.ts that exports
+ * SCOPE_TABLE, and the demo users where the lab has a sign-in page.
  */
 export async function labExtras(lab: Lab): Promise<string[]> {
   const lines: string[] = []
-  const load = async (file: string) => (existsSync(labPath(lab, file)) ? await import(pathToFileURL(labPath(lab, file)).href) : {})
+  const server = serverLab(lab)
+  const load = async (file: string) => (existsSync(labPath(server, file)) ? await import(pathToFileURL(labPath(server, file)).href) : {})
   const { SCOPE_TABLE, IMPLIES } = await load('scopes.ts')
   if (SCOPE_TABLE instanceof Map) {
     lines.push(chalk.bold('The scope gate') + chalk.dim(' (scopes.ts): an operation, and the scope it needs'))
@@ -146,8 +148,7 @@ export async function labExtras(lab: Lab): Promise<string[]> {
       for (const [scope, implied] of IMPLIES) lines.push(chalk.dim(`  ${scope} also grants ${(implied as string[]).join(', ')}`))
     }
   }
-  const { DEMO_USERS } = await load('oauth/users.ts')
-  if (Array.isArray(DEMO_USERS)) {
+  if (server.signIn) {
     lines.push(chalk.bold('Demo users') + chalk.dim(' for the login page: username / password — scopes they may grant'))
     for (const user of DEMO_USERS)
       lines.push(`  ${chalk.cyan(user.username)} / ${user.password}  ${chalk.dim('—')} ${user.scopes.join(' ')}`)

@@ -23,7 +23,12 @@ function sendPage(res: Response, status: number, title: string, body: string, fo
   res.status(status).set({
     'Content-Type': 'text/html; charset=utf-8',
     'X-Frame-Options': 'DENY', // RFC 7034, for browsers that predate CSP frame-ancestors
-    'Content-Security-Policy': `frame-ancestors 'none'; default-src 'none'; style-src 'unsafe-inline'; form-action ${["'self'", ...formTargets].join(' ')}`,
+    'Content-Security-Policy': [
+      "frame-ancestors 'none'",
+      "default-src 'none'",
+      "style-src 'unsafe-inline'",
+      `form-action ${["'self'", ...formTargets].join(' ')}`,
+    ].join('; '),
     'Cache-Control': 'no-store',
     // The /authorize URL carries state: no Referer to other sites. Not "no-referrer": with it, a
     // browser sends "Origin: null" on our own form POSTs, and the server's Origin check refuses them.
@@ -90,7 +95,8 @@ export function consentPage(res: Response, view: ConsentView): void {
   const granted = view.granted.length > 0 ? `<p>It will be allowed to:</p>\n<ul>\n${view.granted.map(item).join('\n')}\n</ul>` : ''
   const refused =
     view.refused.length > 0
-      ? `<p class="error">It also asked for ${view.refused.map((s) => `<code>${escapeHtml(s)}</code>`).join(', ')}, which ${escapeHtml(view.user)} cannot grant.</p>`
+      ? `<p class="error">It also asked for ${view.refused.map((s) => `<code>${escapeHtml(s)}</code>`).join(', ')}, ` +
+        `which ${escapeHtml(view.user)} cannot grant.</p>`
       : ''
   const origin =
     view.client.source === 'metadata_document'

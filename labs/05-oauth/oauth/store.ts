@@ -164,7 +164,8 @@ export function openStore(file: string) {
     // ---- clients (RFC 7591 registrations and fetched client ID metadata documents)
     saveClient(client: Client): void {
       run(
-        `INSERT INTO clients VALUES (@client_id, @secret_hash, @token_endpoint_auth_method, @redirect_uris, @grant_types, @response_types, @client_name, @source, @issued_at)
+        `INSERT INTO clients VALUES (@client_id, @secret_hash, @token_endpoint_auth_method, @redirect_uris, @grant_types,
+           @response_types, @client_name, @source, @issued_at)
          ON CONFLICT(client_id) DO UPDATE SET redirect_uris = excluded.redirect_uris, grant_types = excluded.grant_types,
            response_types = excluded.response_types, client_name = excluded.client_name, issued_at = excluded.issued_at`,
         {
@@ -189,7 +190,8 @@ export function openStore(file: string) {
     // ---- pending authorization requests
     saveAuthorizationRequest(request: AuthorizationRequest): void {
       run(
-        `INSERT INTO authorization_requests VALUES (@id, @client_id, @redirect_uri, @scope, @state, @code_challenge, @resource, @csrf_hash, @sub, @failed_logins, @expires_at)`,
+        `INSERT INTO authorization_requests VALUES (@id, @client_id, @redirect_uri, @scope, @state, @code_challenge, @resource,
+           @csrf_hash, @sub, @failed_logins, @expires_at)`,
         request,
       )
     },
@@ -212,7 +214,8 @@ export function openStore(file: string) {
     /** The user approved: the grant and its code, written together or not at all. */
     saveGrantWithCode: db.transaction((grant: Grant, code: Code) => {
       run(
-        'INSERT INTO grants (id, client_id, sub, scope, resource, created_at) VALUES (@id, @client_id, @sub, @scope, @resource, @created_at)',
+        `INSERT INTO grants (id, client_id, sub, scope, resource, created_at)
+         VALUES (@id, @client_id, @sub, @scope, @resource, @created_at)`,
         grant,
       )
       run('INSERT INTO codes VALUES (@hash, @grant_id, @redirect_uri, @code_challenge, @expires_at, @used_at)', code)

@@ -186,7 +186,8 @@ export class WorkshopClientProvider implements OAuthClientProvider {
     leg({ title: 'The authorization request', soft: false, spec: 'OAuth 2.1 §4.1.1, RFC 7636 §4.3, RFC 8707 §2.1' })
     const params = authorizationUrl.searchParams
     say(
-      `PKCE: code_verifier kept here (${this.verifier.length} chars), code_challenge=${params.get('code_challenge')} (${params.get('code_challenge_method')})`,
+      `PKCE: code_verifier kept here (${this.verifier.length} chars), ` +
+        `code_challenge=${params.get('code_challenge')} (${params.get('code_challenge_method')})`,
     )
     say(`scope="${params.get('scope')}"  resource=${params.get('resource')}  state=${params.get('state')}`)
     leg({ title: 'Login and consent', soft: false, spec: 'OAuth 2.1 §4.1.1, MCP security best practices §Consent' })

@@ -45,7 +45,8 @@ export function narratingFetch(hooks: TrafficHooks): FetchLike & { endpoints: Re
       const response = await fetch(url, init)
       say(
         chalk.dim(
-          `(GET ${url.pathname} for an optional event stream: ${response.status}${response.status === 405 ? ', this server is stateless' : ''})`,
+          `(GET ${url.pathname} for an optional event stream: ${response.status}` +
+            `${response.status === 405 ? ', this server is stateless' : ''})`,
         ),
       )
       return response

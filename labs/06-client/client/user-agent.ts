@@ -3,7 +3,7 @@
 // authorization server sends it back to the client's redirect URI. No back doors: it only
 // sees what a browser sees. (--browser hands the same URL to your real browser instead.)
 import { chalk } from 'zx'
-import { CookieJar, type HtmlForm, firstForm, pageText } from '../../../scripts/lib/user-agent.ts'
+import { CookieJar, type HtmlForm, firstForm, pageText } from '@workshop/kit/user-agent'
 import { LegFailed, say, showUrl } from './narrate.ts'
 
 export interface DemoUser {

@@ -144,7 +144,8 @@ async function showRevoked(refreshToken: string, accessToken: string): Promise<v
   if (probe.status === 401) ok('its access token is refused too: this resource server asks the issuer on every request')
   else
     warn(
-      `its access token still works (HTTP ${probe.status}): this resource server checks JWTs locally, so it learns of a revocation only when the token expires`,
+      `its access token still works (HTTP ${probe.status}): this resource server checks JWTs locally, ` +
+        'so it learns of a revocation only when the token expires',
     )
 }
 

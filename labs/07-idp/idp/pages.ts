@@ -7,8 +7,9 @@ function page(title: string, body: string): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<style>body{font:16px system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem}label,input,button{display:block;width:100%;margin:.4rem 0}
-input,button{padding:.5rem;font:inherit}.muted{color:#666}.error{color:#b00}code{background:#eee;padding:0 .2rem}li.refused{color:#999;text-decoration:line-through}</style>
+<style>body{font:16px system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem}
+label,input,button{display:block;width:100%;margin:.4rem 0}input,button{padding:.5rem;font:inherit}
+.muted{color:#666}.error{color:#b00}code{background:#eee;padding:0 .2rem}li.refused{color:#999;text-decoration:line-through}</style>
 </head><body><h1>${escape(title)}</h1>
 ${body}
 </body></html>`

@@ -138,7 +138,8 @@ export function createProvider(options: ProviderOptions): Provider {
     (ctx: { oidc: { params: Record<string, unknown>; client?: Client; entities: Record<string, { scope?: string; aud?: unknown }> } }) => {
       const token = ctx.oidc.entities.AccessToken
       console.log(
-        `token: ${ctx.oidc.params.grant_type} for client ${ctx.oidc.client?.clientId}, aud ${JSON.stringify(token?.aud)}, scope "${token?.scope ?? ''}"`,
+        `token: ${ctx.oidc.params.grant_type} for client ${ctx.oidc.client?.clientId}, ` +
+          `aud ${JSON.stringify(token?.aud)}, scope "${token?.scope ?? ''}"`,
       )
     },
   )

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url'
 import express, { type ErrorRequestHandler } from 'express'
 import { localhostHostValidation } from '@modelcontextprotocol/sdk/server/middleware/hostHeaderValidation.js'
 import type { Provider } from 'oidc-provider'
+import { serve } from '../serve.ts'
 import { interactionRoutes } from './interactions.ts'
 import { loadSecrets, pruneRetired, rotate, saveSecrets } from './keys.ts'
 import { createProvider } from './provider.ts'
@@ -118,19 +119,5 @@ const failed: ErrorRequestHandler = (error, _req, res, _next) => {
 }
 app.use(failed)
 
-const server = app.listen(PORT, '127.0.0.1', () => {
-  console.log(`identity provider ${ISSUER}: ${FORMAT} access tokens, ${ACCESS_TOKEN_TTL} s; data in ${DATA_DIR}`)
-  console.log(`ready: ${ISSUER}`)
-})
-server.on('error', (error: NodeJS.ErrnoException) => {
-  console.error(
-    error.code === 'EADDRINUSE' ? `port ${PORT} is in use: stop the other provider, or run with PORT=${PORT + 1}` : error.message,
-  )
-  process.exit(1)
-})
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    server.close(() => process.exit(0))
-    server.closeAllConnections()
-  })
-}
+console.log(`identity provider ${ISSUER}: ${FORMAT} access tokens, ${ACCESS_TOKEN_TTL} s; data in ${DATA_DIR}`)
+serve(app, { port: PORT, url: ISSUER })

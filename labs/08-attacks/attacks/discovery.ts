@@ -1,7 +1,7 @@
 // Attacks on discovery: a client believes the metadata and the challenge (RFC 9728, RFC 8414) and
 // goes wherever they point to get a token. A server that builds those URLs from the request's own
 // headers lets whoever controls the headers (a proxy, a rebinding page) point clients elsewhere.
-import { rpc } from '../../../scripts/lib/http.ts'
+import { rpc } from '@workshop/kit/http'
 import { type Attack, blocked, gotThrough, notApplicable } from './types.ts'
 
 const readNotes = rpc('tools/call', { name: 'read_notes', arguments: {} })

@@ -2,7 +2,7 @@
 // it sees; every trick below makes it see something other than what the executor will run, or
 // hopes it does not look at all. The defence (lab 4's scopes.ts): judge the parsed body, every
 // message of it, exactly as the SDK will read it, and refuse what the table does not know.
-import { rpc } from '../../../scripts/lib/http.ts'
+import { rpc } from '@workshop/kit/http'
 import type { AttackContext } from '../context.ts'
 import { type Attack, type Outcome, blocked, gotThrough, notApplicable } from './types.ts'
 

@@ -3,8 +3,8 @@
 // write), a hang or a crash: an unauthenticated way to take the server down. "Got through" here
 // means exactly that: an answer of 500 or more, no answer, or a server that stopped answering.
 import { gzipSync } from 'node:zlib'
-import { type RawReply, type RawRequest, rawRequest } from '../../../scripts/lib/attack-kit.ts'
-import { MCP_ACCEPT } from '../../../scripts/lib/http.ts'
+import { type RawReply, type RawRequest, rawRequest } from '@workshop/kit/attack-kit'
+import { MCP_ACCEPT } from '@workshop/kit/http'
 import { formOf } from '../authorization-server.ts'
 import { type AttackContext, describe, onAuthorizationServer } from '../context.ts'
 import { type Attack, type Defence, type Outcome, blocked, gotThrough } from './types.ts'
@@ -12,6 +12,9 @@ import { type Attack, type Defence, type Outcome, blocked, gotThrough } from './
 const group = 'inputs'
 const json = 'application/json'
 const form = 'application/x-www-form-urlencoded'
+
+/** `depth` JSON objects, each inside the last: {"a":{"a":…1…}} */
+const deeplyNested = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`
 
 /** A request to send: `path` on the MCP server, or an absolute `url` (the authorization server's endpoints). */
 type Garbage = RawRequest & { what: string } & ({ path: string } | { url: string })
@@ -100,7 +103,7 @@ export const inputAttacks: Attack[] = [
         path: '/mcp',
         what: 'nested params',
         headers,
-        body: `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"read_notes","arguments":${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}}}`,
+        body: `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"read_notes","arguments":${deeplyNested(10_000)}}}`,
       },
     ])
   }),
@@ -215,7 +218,10 @@ export const inputAttacks: Attack[] = [
           url: register,
           what: 'registration, __proto__',
           headers: { 'Content-Type': json },
-          body: '{"__proto__":{"token_endpoint_auth_method":"none"},"redirect_uris":["https://a.example/cb"],"constructor":{"prototype":{"x":1}}}',
+          body: JSON.stringify({ redirect_uris: ['https://a.example/cb'] }).replace(
+            '{',
+            '{"__proto__":{"token_endpoint_auth_method":"none"},"constructor":{"prototype":{"x":1}},',
+          ),
         },
         { url: `${authorize}?client_id[]=a&client_id=%ff&redirect_uri=%00`, what: 'authorization, arrays and %ff', method: 'GET' },
         { url: `${authorize}?${'x=1&'.repeat(2000)}`, what: 'authorization, 2000 parameters', method: 'GET' },

@@ -1,9 +1,9 @@
 // Attacks on the authorization code: it travels through the browser (history, logs, a malicious app
 // registered for the same redirect), so assume the attacker has it. PKCE makes it useless without
 // the verifier only the real client holds (RFC 7636 §1); binding makes it useless to anyone else.
-import { type Reply, rpc } from '../../../scripts/lib/http.ts'
-import { pkcePair } from '../../../scripts/lib/authorization-request.ts'
-import { type RegisteredClient, CALLBACK } from '../../../scripts/lib/oauth-flow.ts'
+import { type Reply, rpc } from '@workshop/kit/http'
+import { pkcePair } from '@workshop/kit/authorization-request'
+import { type RegisteredClient, CALLBACK } from '@workshop/kit/oauth-flow'
 import type { AuthorizationServer } from '../authorization-server.ts'
 import { type AttackContext, describe, granted, onAuthorizationServer, ranText } from '../context.ts'
 import { type Attack, type Defence, type Outcome, blocked, gotThrough } from './types.ts'

@@ -3,9 +3,9 @@
 // server goes along, the code lands with the attacker. And when the server cannot trust the client
 // or the URI at all, it must show an error page, not redirect: that would make it an open
 // redirector with a trustworthy-looking domain (OAuth 2.1 §4.1.2.1, §7.12.2).
-import { Browser } from '../../../scripts/lib/idp-flow.ts'
-import { pkcePair } from '../../../scripts/lib/authorization-request.ts'
-import { type RegisteredClient, CALLBACK } from '../../../scripts/lib/oauth-flow.ts'
+import { Browser } from '@workshop/kit/idp-flow'
+import { pkcePair } from '@workshop/kit/authorization-request'
+import { type RegisteredClient, CALLBACK } from '@workshop/kit/oauth-flow'
 import { type AuthorizationServer, type Page, locationOf } from '../authorization-server.ts'
 import { type AttackContext, describe, onAuthorizationServer } from '../context.ts'
 import { type Attack, type Defence, type Outcome, blocked, gotThrough } from './types.ts'
@@ -108,7 +108,8 @@ export const redirectAttacks: Attack[] = [
     'RFC 6749 §3.1',
     async (_ctx, as) => {
       const client = await victim(as)
-      const url = `${as.authorizationUrl({ client, pkce: pkcePair(), state: 'x', redirectUri: REGISTERED })}&redirect_uri=${encodeURIComponent('https://evil.example/cb')}`
+      const honest = as.authorizationUrl({ client, pkce: pkcePair(), state: 'x', redirectUri: REGISTERED })
+      const url = `${honest}&redirect_uri=${encodeURIComponent('https://evil.example/cb')}`
       return sendsTo(await as.open(new Browser(), url), client.redirect_uris)
     },
   ),

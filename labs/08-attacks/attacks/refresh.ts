@@ -1,7 +1,7 @@
 // Attacks on the long-lived credentials: refresh tokens (a stolen one is a standing pass), and the
 // endpoints that say whether a token is alive (revocation, introspection). Each attack uses a grant
 // of its own: a demo user signs in and consents, as for any client.
-import type { RegisteredClient } from '../../../scripts/lib/oauth-flow.ts'
+import type { RegisteredClient } from '@workshop/kit/oauth-flow'
 import type { AuthorizationServer, Tokens } from '../authorization-server.ts'
 import { type AttackContext, describe, granted, onAuthorizationServer } from '../context.ts'
 import { type Attack, type Defence, type Outcome, blocked, gotThrough } from './types.ts'
@@ -36,6 +36,9 @@ async function reveals(as: AuthorizationServer, client: RegisteredClient | undef
   }
   return blocked([...new Set(answers)].join('; '))
 }
+
+/** Introspection with no client authentication at all. */
+const anonymously = async (ctx: AttackContext, as: AuthorizationServer): Promise<Outcome> => reveals(as, undefined, await grant(ctx, as))
 
 export const refreshAttacks: Attack[] = [
   // OAuth 2.1 §4.3.1, RFC 9700 §4.14.2: a rotated refresh token coming back means two parties hold the
@@ -119,9 +122,7 @@ export const refreshAttacks: Attack[] = [
     },
   ),
   // RFC 7662 §2.1, §4: without caller authentication, introspection is an oracle for stolen or guessed tokens.
-  attack('introspect-anonymous', 'introspect a token without authenticating', 'introspection-auth', 'RFC 7662 §2.1, §4', async (ctx, as) =>
-    reveals(as, undefined, await grant(ctx, as)),
-  ),
+  attack('introspect-anonymous', 'introspect a token without authenticating', 'introspection-auth', 'RFC 7662 §2.1, §4', anonymously),
   attack(
     'introspect-public-client',
     'introspect as a public client (nothing to prove who it is)',

@@ -4,9 +4,9 @@
 // forged detail is the only reason to refuse it (RFC 8725 §2 lists these attacks).
 import { createPublicKey, generateKeyPairSync } from 'node:crypto'
 import { type JWK, type JWTPayload, SignJWT } from 'jose'
-import { hmacWithPublicKey, selfSignedToken, tamperedToken, unsignedToken } from '../../../scripts/lib/forge.ts'
-import { mcpHeaders, rpc } from '../../../scripts/lib/http.ts'
-import type { MintOptions } from '../../../scripts/lib/tokens.ts'
+import { hmacWithPublicKey, selfSignedToken, tamperedToken, unsignedToken } from '@workshop/kit/forge'
+import { mcpHeaders, rpc } from '@workshop/kit/http'
+import type { MintOptions } from '@workshop/kit/tokens'
 import type { AttackContext } from '../context.ts'
 import { type Attack, type Defence, type Outcome, blocked, gotThrough, notApplicable } from './types.ts'
 

@@ -1,8 +1,8 @@
 // Attacks on the transport: a web page in the user's browser, or a DNS name that suddenly points
 // at 127.0.0.1, trying to drive a local MCP server. The server cannot see who typed a URL; it can
 // see Origin and Host, and it can refuse what it did not parse itself.
-import { rawRequest } from '../../../scripts/lib/attack-kit.ts'
-import { mcpHeaders, rpc } from '../../../scripts/lib/http.ts'
+import { rawRequest } from '@workshop/kit/attack-kit'
+import { mcpHeaders, rpc } from '@workshop/kit/http'
 import type { AttackContext } from '../context.ts'
 import { type Attack, type Outcome, blocked, gotThrough } from './types.ts'
 

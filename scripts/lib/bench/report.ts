@@ -32,7 +32,8 @@ export function formatReport(report: Report): string {
   return [
     report.title,
     '',
-    `1. tools/call read_notes, ${t.concurrency} at a time, ${throughput.rows[0].rounds.length} interleaved rounds of ${int(t.requests)} calls per target (medians)`,
+    `1. tools/call read_notes, ${t.concurrency} at a time, ` +
+      `${throughput.rows[0].rounds.length} interleaved rounds of ${int(t.requests)} calls per target (medians)`,
     ...table(
       ['target', 'req/s', 'p50 ms', 'p95 ms', 'req/s vs lab 1', 'p50 vs lab 1'],
       throughput.rows.map((row) => [
@@ -46,7 +47,8 @@ export function formatReport(report: Report): string {
     ),
     "  (vs lab 1: the median of each round's own ratio, lab 1 measured seconds before or after; read these, not the absolute numbers)",
     '',
-    `2. verifying one token in-process, one at a time, the two taking turns, ${verification.settings.rounds} rounds of ${int(verification.settings.count)} each way (medians)`,
+    `2. verifying one token in-process, one at a time, the two taking turns, ` +
+      `${verification.settings.rounds} rounds of ${int(verification.settings.count)} each way (medians)`,
     ...table(
       ['verifier', 'ops/s', 'µs/op'],
       [

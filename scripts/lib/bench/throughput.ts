@@ -1,7 +1,7 @@
 // Part 1: the same tools/call through each design, side by side. Same client, same concurrency,
 // same request count; the targets take turns round after round (A B C D, B C D A, …) so that a
 // machine getting faster or slower during the run touches every target alike; medians of rounds.
-import { MCP_ACCEPT } from '../http.ts'
+import { MCP_ACCEPT } from '@workshop/kit/http'
 import { type LoadResult, keepAliveClient, median, runLoad } from './load.ts'
 
 export interface Target {

@@ -1,8 +1,8 @@
 // Part 4: lab 5's authorization server under load. Refresh-token grants (each one rotates: the old
 // refresh token is marked used and a new one written, an access token's jti recorded, all in SQLite),
 // and whole flows: register → authorize → sign in → approve → code for tokens.
-import { CheckContext } from '../checks.ts'
-import { obtainTokens, registerClient } from '../oauth-flow.ts'
+import { CheckContext } from '@workshop/kit/checks'
+import { obtainTokens, registerClient } from '@workshop/kit/oauth-flow'
 import { type LoadResult, keepAliveClient, median, runLoad } from './load.ts'
 
 export interface TokenEndpointSettings {
@@ -69,7 +69,8 @@ export async function measureTokenEndpoint(
     const budgetEnd = performance.now() + settings.budgetSeconds * 1000
     for (let round = 0; round < settings.rounds && (round === 0 || performance.now() < budgetEnd); round++) {
       progress(
-        `round ${round + 1} of ${settings.rounds}: ${settings.refreshes} refreshes, ${settings.flows} flows, ${settings.concurrency} at a time`,
+        `round ${round + 1} of ${settings.rounds}: ` +
+          `${settings.refreshes} refreshes, ${settings.flows} flows, ${settings.concurrency} at a time`,
       )
       refreshes.push(await run('refresh', refresh, settings.refreshes))
       flows.push(await run('flow', flow, settings.flows))

@@ -5,7 +5,7 @@ import type { Request, Response } from 'express'
 import { createLocalJWKSet, jwtVerify } from 'jose'
 import { requireBearer } from '../../../labs/04-scopes/bearer.ts'
 import { loadPublicKeys } from '../../../labs/04-scopes/keys.ts'
-import { issuerFor, mintAccessToken, resourceFor } from '../tokens.ts'
+import { issuerFor, mintAccessToken, resourceFor } from '@workshop/kit/tokens'
 import { median } from './load.ts'
 
 export interface VerifySettings {

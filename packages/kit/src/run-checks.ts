@@ -1,0 +1,43 @@
+// Running a lab's checks: against a server it starts on a free port, or one already running.
+import { basename, dirname } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { chalk } from 'zx'
+import { type Check, type CheckResult, runAndPrint } from './checks.ts'
+import { ensureDevKey } from './keys.ts'
+import { type Lab, DEFAULT_TARGET, findLab, labPath } from './labs.ts'
+import { startLab } from './lab-process.ts'
+
+export async function loadChecks(lab: Lab): Promise<Check[]> {
+  const module = await import(pathToFileURL(labPath(lab, 'check.ts')).href)
+  return module.checks as Check[]
+}
+
+/** Runs lab `checksOf`'s checks against `base`, or against a fresh server of lab `serverOf`. */
+export async function checkLab(
+  checksOf: Lab,
+  options: { base?: string; serverOf?: Lab; print?: (line: string) => void } = {},
+): Promise<CheckResult[]> {
+  const print = options.print ?? console.log
+  const checks = await loadChecks(checksOf)
+  if (options.base) return runAndPrint(checks, options.base, print)
+  ensureDevKey()
+  // An attacks lab has no server of its own: its checks get the default target's (and start any other they need).
+  const server = await startLab(options.serverOf ?? (checksOf.attacks ? findLab(String(DEFAULT_TARGET)) : checksOf))
+  try {
+    const which =
+      server.server === server.lab ? `lab ${server.lab.n}` : `lab ${server.server.n}'s server, for lab ${server.lab.n}'s checks,`
+    print(chalk.dim(`${which} (${server.server.dir}) on ${server.base}`))
+    return await runAndPrint(checks, server.base, print)
+  } finally {
+    await server.stop()
+  }
+}
+
+/** The last line of every check.ts: run its checks when the file is executed directly. */
+export async function runIfMain(moduleUrl: string): Promise<void> {
+  const file = fileURLToPath(moduleUrl)
+  if (process.argv[1] === undefined || fileURLToPath(pathToFileURL(process.argv[1])) !== file) return
+  const lab = findLab(basename(dirname(file)))
+  const results = await checkLab(lab, { base: process.env.BASE_URL })
+  process.exitCode = results.every((r) => r.ok) ? 0 : 1
+}
