@@ -12,7 +12,7 @@ import { type Report, formatReport } from './lib/bench/report.ts'
 import { measureThroughput } from './lib/bench/throughput.ts'
 import { measureTokenEndpoint } from './lib/bench/token-endpoint.ts'
 import { measureVerification } from './lib/bench/verify.ts'
-import { signIn } from '@workshop/kit/idp-flow'
+import { signIn } from '@workshop/kit/oauth-client'
 import { findLab } from '@workshop/kit/labs'
 import { type RunningLab, startLab } from '@workshop/kit/lab-process'
 import { ROOT } from '@workshop/kit/paths'
@@ -83,7 +83,7 @@ async function main(): Promise<void> {
   const [lab1, lab4, lab7, lab7i, lab5] = started.map((s) => (s as PromiseFulfilledResult<RunningLab>).value)
 
   say('1. tools/call through each design')
-  const alice = (mcpUrl: string) => signIn({ mcpUrl, username: 'alice', password: 'wonderland', scope: 'notes:read notes:write' })
+  const alice = (mcpUrl: string) => signIn(mcpUrl, { user: 'alice', scope: 'notes:read notes:write' })
   const targets = [
     { id: 'lab1', label: 'lab 1  no auth', base: lab1.base },
     {
@@ -92,12 +92,12 @@ async function main(): Promise<void> {
       base: lab4.base,
       token: await mintAccessToken({ port: lab4.port, scope: 'notes:read' }),
     },
-    { id: 'lab7-jwt', label: 'lab 7  JWT, remote JWKS cached', base: lab7.base, token: (await alice(lab7.mcpUrl)).tokens.access_token },
+    { id: 'lab7-jwt', label: 'lab 7  JWT, remote JWKS cached', base: lab7.base, token: (await alice(lab7.mcpUrl)).access_token },
     {
       id: 'lab7-introspection',
       label: 'lab 7  opaque token, introspection',
       base: lab7i.base,
-      token: (await alice(lab7i.mcpUrl)).tokens.access_token,
+      token: (await alice(lab7i.mcpUrl)).access_token,
     },
   ]
   const throughput = await measureThroughput(targets, SETTINGS.throughput, step('tools/call'))

@@ -18,7 +18,7 @@ export async function labSuite(n: number): Promise<void> {
     })
     it.each(checks.map((check) => [check.id, check] as const))('%s', async (_id, check) => {
       const result = await runCheck(check, server.base)
-      expect(result.ok, `${check.title}: ${result.reason}\n${result.curl ?? ''}`).toBe(true)
+      expect(result.ok, `${check.title}: ${result.reason}\n${result.exchanges.at(-1)?.command ?? ''}`).toBe(true)
     })
     it('printed no token to its log', () => {
       // RFC 6750 §5.3 / MCP security: tokens never go to logs.

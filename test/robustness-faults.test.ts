@@ -10,8 +10,8 @@ import { afterAll, expect, it } from 'vitest'
 import { leakedLines } from '@workshop/kit/attack-kit'
 import { findLab } from '@workshop/kit/labs'
 import { type RunningLab, startLab } from '@workshop/kit/lab-process'
-import { CALLBACK, type RegisteredClient } from '@workshop/kit/oauth-flow'
-import type { Tokens } from '../labs/08-attacks/authorization-server.ts'
+import { CALLBACK, type RegisteredClient } from '@workshop/kit/oauth-client'
+import type { Tokens } from '@workshop/kit/oauth-client'
 import { AttackContext, discoverTarget } from '../labs/08-attacks/context.ts'
 
 const TIMEOUT = 120_000

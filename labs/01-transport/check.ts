@@ -1,98 +1,75 @@
-// Lab 1's checks: `npm run check 1`. Each is one exchange a learner can repeat with curl.
+// Lab 1's checks: `npm run check 1`, or `npx tsx labs/01-transport/check.ts --base http://127.0.0.1:9000`.
+// Each check sends a curl command and says what the answer must be; `-- --curl` prints every command.
 import { randomUUID } from 'node:crypto'
-import { type Check, assert, expectEqual, expectStatus, rpcResult } from '@workshop/kit/checks'
-import { rpc } from '@workshop/kit/http'
-import { runIfMain } from '@workshop/kit/run-checks'
+import { $ } from 'zx'
+import {
+  JSON_RPC,
+  assert,
+  check,
+  exchange,
+  expectEqual,
+  expectStatus,
+  openConnections,
+  rpc,
+  rpcResult,
+  runIfMain,
+  trickleHeaders,
+} from '@workshop/kit/checks'
 
-export const checks: Check[] = [
-  {
-    id: 'initialize',
-    title: 'initialize answers with the server info and a protocol version',
-    spec: 'MCP lifecycle §Initialization',
-    async run(t) {
-      const result = rpcResult(
-        await t.mcp(rpc('initialize', { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'check', version: '1' } })),
-      )
-      expectEqual(result.serverInfo?.name, 'notes', 'serverInfo.name')
-      assert(typeof result.protocolVersion === 'string', 'protocolVersion is missing')
-    },
-  },
-  {
-    id: 'tools-list',
-    title: 'tools/list shows read_notes, add_note and purge_notes',
-    spec: 'MCP server/tools §Listing Tools',
-    async run(t) {
-      const names = rpcResult(await t.mcp(rpc('tools/list'))).tools.map((tool: { name: string }) => tool.name)
-      expectEqual([...names].sort(), ['add_note', 'purge_notes', 'read_notes'], 'tool names')
-    },
-  },
-  {
-    id: 'tools-call',
-    title: 'add_note then read_notes returns the new note',
-    spec: 'MCP server/tools §Calling Tools',
-    async run(t) {
-      const note = `check ${randomUUID()}`
-      rpcResult(await t.mcp(rpc('tools/call', { name: 'add_note', arguments: { text: note } })))
-      const read = rpcResult(await t.mcp(rpc('tools/call', { name: 'read_notes', arguments: {} })))
-      assert(read.content?.[0]?.text?.includes(note), `read_notes did not list "${note}"`)
-    },
-  },
-  {
-    id: 'resource-read',
-    title: 'the notes://mine resource can be read',
-    spec: 'MCP server/resources §Reading Resources',
-    async run(t) {
-      const result = rpcResult(await t.mcp(rpc('resources/read', { uri: 'notes://mine' })))
-      expectEqual(result.contents?.[0]?.uri, 'notes://mine', 'contents[0].uri')
-    },
-  },
-  {
-    id: 'prompt-get',
-    title: 'the summarise_notes prompt can be fetched',
-    spec: 'MCP server/prompts §Getting a Prompt',
-    async run(t) {
-      const result = rpcResult(await t.mcp(rpc('prompts/get', { name: 'summarise_notes' })))
-      assert(result.messages?.[0]?.content?.text?.startsWith('Summarise'), 'the prompt has no summary request')
-    },
-  },
-  {
-    id: 'origin-foreign',
-    title: 'a foreign Origin is refused with 403',
-    spec: 'MCP transports §Security Warning',
-    async run(t) {
-      expectStatus(await t.mcp(rpc('tools/list'), { headers: { Origin: 'https://evil.example' } }), 403)
-    },
-  },
-  {
-    id: 'origin-null',
-    title: 'Origin: null (a sandboxed page) is refused with 403',
-    spec: 'MCP transports §Security Warning',
-    async run(t) {
-      expectStatus(await t.mcp(rpc('tools/list'), { headers: { Origin: 'null' } }), 403)
-    },
-  },
-  {
-    id: 'host-foreign',
-    title: 'a Host that is not this machine is refused (DNS rebinding)',
-    spec: 'MCP transports §Security Warning',
-    async run(t) {
-      expectStatus(await t.mcp(rpc('tools/list'), { headers: { Host: `attacker.example:${t.port}` } }), 403)
-    },
-  },
-  {
-    id: 'cors-preflight',
-    title: "a browser at the server's own origin may call it and read WWW-Authenticate",
-    spec: 'Fetch standard §CORS protocol',
-    async run(t) {
-      const reply = await t.send({
-        method: 'OPTIONS',
-        url: '/mcp',
-        headers: {
-          Origin: t.base,
-          'Access-Control-Request-Method': 'POST',
-          'Access-Control-Request-Headers': 'authorization, content-type',
-        },
-      })
+const initialize = rpc('initialize', { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'check', version: '1' } })
+const toolsList = rpc('tools/list')
+const call = (name: string, args: Record<string, unknown> = {}) => rpc('tools/call', { name, arguments: args })
+
+export const checks = [
+  check('initialize', 'initialize answers with the server info and a protocol version', 'MCP lifecycle §Initialization', async (t) => {
+    const result = rpcResult(await exchange($`curl -si ${t.mcp} ${JSON_RPC} --data ${initialize}`))
+    expectEqual(result.serverInfo?.name, 'notes', 'serverInfo.name')
+    assert(typeof result.protocolVersion === 'string', 'protocolVersion is missing')
+  }),
+
+  check('tools-list', 'tools/list shows read_notes, add_note and purge_notes', 'MCP server/tools §Listing Tools', async (t) => {
+    const { tools } = rpcResult(await exchange($`curl -si ${t.mcp} ${JSON_RPC} --data ${toolsList}`))
+    expectEqual(tools.map((tool: { name: string }) => tool.name).sort(), ['add_note', 'purge_notes', 'read_notes'], 'tool names')
+  }),
+
+  check('tools-call', 'add_note then read_notes returns the new note', 'MCP server/tools §Calling Tools', async (t) => {
+    const note = `check ${randomUUID()}`
+    rpcResult(await exchange($`curl -si ${t.mcp} ${JSON_RPC} --data ${call('add_note', { text: note })}`))
+    const read = rpcResult(await exchange($`curl -si ${t.mcp} ${JSON_RPC} --data ${call('read_notes')}`))
+    assert(read.content?.[0]?.text?.includes(note), `read_notes did not list "${note}"`)
+  }),
+
+  check('resource-read', 'the notes://mine resource can be read', 'MCP server/resources §Reading Resources', async (t) => {
+    const read = rpc('resources/read', { uri: 'notes://mine' })
+    const result = rpcResult(await exchange($`curl -si ${t.mcp} ${JSON_RPC} --data ${read}`))
+    expectEqual(result.contents?.[0]?.uri, 'notes://mine', 'contents[0].uri')
+  }),
+
+  check('prompt-get', 'the summarise_notes prompt can be fetched', 'MCP server/prompts §Getting a Prompt', async (t) => {
+    const get = rpc('prompts/get', { name: 'summarise_notes' })
+    const result = rpcResult(await exchange($`curl -si ${t.mcp} ${JSON_RPC} --data ${get}`))
+    assert(result.messages?.[0]?.content?.text?.startsWith('Summarise'), 'the prompt has no summary request')
+  }),
+
+  check('origin-foreign', 'a foreign Origin is refused with 403', 'MCP transports §Security Warning', async (t) => {
+    expectStatus(await exchange($`curl -si ${t.mcp} ${JSON_RPC} -H ${'Origin: https://evil.example'} --data ${toolsList}`), 403)
+  }),
+
+  check('origin-null', 'Origin: null (a sandboxed page) is refused with 403', 'MCP transports §Security Warning', async (t) => {
+    expectStatus(await exchange($`curl -si ${t.mcp} ${JSON_RPC} -H ${'Origin: null'} --data ${toolsList}`), 403)
+  }),
+
+  check('host-foreign', 'a Host that is not this machine is refused (DNS rebinding)', 'MCP transports §Security Warning', async (t) => {
+    expectStatus(await exchange($`curl -si ${t.mcp} ${JSON_RPC} -H ${`Host: attacker.example:${t.port}`} --data ${toolsList}`), 403)
+  }),
+
+  check(
+    'cors-preflight',
+    "a browser at the server's own origin may call it and read WWW-Authenticate",
+    'Fetch standard §CORS protocol',
+    async (t) => {
+      const preflight = ['-H', `Origin: ${t.base}`, '-H', 'Access-Control-Request-Method: POST']
+      const reply = await exchange($`curl -si -X OPTIONS ${t.mcp} ${preflight} -H ${'Access-Control-Request-Headers: authorization'}`)
       expectStatus(reply, 204)
       expectEqual(reply.headers['access-control-allow-origin'], t.base, 'Access-Control-Allow-Origin')
       const exposed = String(reply.headers['access-control-expose-headers'])
@@ -102,38 +79,74 @@ export const checks: Check[] = [
       const allowed = String(reply.headers['access-control-allow-headers']).toLowerCase()
       assert(allowed.includes('authorization'), 'Access-Control-Allow-Headers does not list Authorization')
     },
-  },
-  {
-    id: 'parse-error',
-    title: 'malformed JSON gets a JSON-RPC parse error (400, -32700), not a 500',
-    spec: 'JSON-RPC 2.0 §5.1',
-    async run(t) {
-      const reply = await t.mcp('{"jsonrpc": "2.0", "id": 1, "method": ')
-      expectStatus(reply, 400)
-      expectEqual(reply.json?.error?.code, -32700, 'error.code')
+  ),
+
+  check(
+    'cors-inspector',
+    "the MCP Inspector's page (http://localhost:6274) may call it; its preflight is answered",
+    'MCP transports §Security Warning, Fetch standard §CORS protocol',
+    async (t) => {
+      for (const origin of ['http://localhost:6274', 'http://127.0.0.1:6274']) {
+        const preflight = ['-H', `Origin: ${origin}`, '-H', 'Access-Control-Request-Method: POST']
+        const reply = await exchange($`curl -si -X OPTIONS ${t.mcp} ${preflight}`)
+        expectStatus(reply, 204)
+        expectEqual(reply.headers['access-control-allow-origin'], origin, 'Access-Control-Allow-Origin')
+        rpcResult(await exchange($`curl -si ${t.mcp} ${JSON_RPC} -H ${`Origin: ${origin}`} --data ${toolsList}`))
+      }
     },
-  },
-  {
-    id: 'not-json',
-    title: 'a body that is not application/json is refused with 415',
-    spec: 'MCP transports §Sending Messages to the Server',
-    async run(t) {
-      const reply = await t.send({
-        url: '/mcp',
-        headers: { 'Content-Type': 'text/plain', Accept: 'application/json, text/event-stream' },
-        body: '{}',
-      })
-      expectStatus(reply, 415)
+  ),
+
+  check('parse-error', 'malformed JSON gets a JSON-RPC parse error (400, -32700), not a 500', 'JSON-RPC 2.0 §5.1', async (t) => {
+    const reply = await exchange($`curl -si ${t.mcp} ${JSON_RPC} --data ${'{"jsonrpc": "2.0", "id": 1, "method": '}`)
+    expectStatus(reply, 400)
+    expectEqual(reply.json?.error?.code, -32700, 'error.code')
+  }),
+
+  check(
+    'not-json',
+    'a body that is not application/json is refused with 415',
+    'MCP transports §Sending Messages to the Server',
+    async (t) => {
+      expectStatus(await exchange($`curl -si ${t.mcp} -H ${'Content-Type: text/plain'} --data ${'{}'}`), 415)
     },
-  },
-  {
-    id: 'get-405',
-    title: 'GET /mcp answers 405: this stateless server offers no SSE stream',
-    spec: 'MCP transports §Listening for Messages from the Server',
-    async run(t) {
-      expectStatus(await t.send({ url: '/mcp', headers: { Accept: 'text/event-stream' } }), 405)
+  ),
+
+  check(
+    'get-405',
+    'GET /mcp answers 405: this stateless server offers no SSE stream',
+    'MCP transports §Listening for Messages from the Server',
+    async (t) => {
+      expectStatus(await exchange($`curl -si ${t.mcp} -H ${'Accept: text/event-stream'}`), 405)
     },
-  },
+  ),
+
+  check(
+    'slow-headers',
+    '(raw socket: curl cannot send half a request) headers sent a byte at a time are cut off within seconds',
+    'RFC 9110 §15.5.9 (408), Slowloris',
+    async (t) => {
+      const { closedAfterMs, answer } = await trickleHeaders(t.port)
+      assert(closedAfterMs !== undefined, 'the server still waited for the headers after 20 s (serve.ts: headersTimeout)')
+      assert(closedAfterMs < 12_000, `the server waited ${Math.round(closedAfterMs / 1000)} s for the headers`)
+      assert(answer === '' || answer.startsWith('HTTP/1.1 408'), `unexpected answer: ${answer.split('\r\n')[0]}`)
+    },
+  ),
+
+  check(
+    'connection-cap',
+    '(raw sockets: curl opens one at a time) past 100 open connections, new ones are closed; then it answers again',
+    'MCP security best practices (resource exhaustion)',
+    async (t) => {
+      const crowd = await openConnections(t.port, 120)
+      try {
+        assert(crowd.closedAtOnce >= 15, `only ${crowd.closedAtOnce} of 120 connections were refused (serve.ts: maxConnections)`)
+      } finally {
+        crowd.close()
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200)) // the server counts the closed ones down
+      rpcResult(await exchange($`curl -si ${t.mcp} ${JSON_RPC} --data ${toolsList}`))
+    },
+  ),
 ]
 
 await runIfMain(import.meta.url)

@@ -1,108 +1,97 @@
 // Lab 2's checks: `npm run check 2`. Valid tokens get in; every forged, stale or misdirected one gets 401.
+// Each check sends a curl command and says what the answer must be; `-- --curl` prints every command.
 import { randomUUID } from 'node:crypto'
 import { calculateJwkThumbprint, type JWK } from 'jose'
-import { type Check, type CheckContext, assert, expectChallenge, expectEqual, expectStatus, rpcResult } from '@workshop/kit/checks'
-import { hmacWithPublicKey, selfSignedToken, tamperedToken, unsignedToken } from '@workshop/kit/forge'
-import { rpc } from '@workshop/kit/http'
-import { runIfMain } from '@workshop/kit/run-checks'
+import { $ } from 'zx'
+import {
+  type CheckContext,
+  JSON_RPC,
+  assert,
+  bearer,
+  check,
+  exchange,
+  expectChallenge,
+  expectEqual,
+  expectStatus,
+  hmacWithPublicKey,
+  rpc,
+  rpcResult,
+  runIfMain,
+  selfSignedToken,
+  tamperedToken,
+  unsignedToken,
+} from '@workshop/kit/checks'
 
 const readNotes = rpc('tools/call', { name: 'read_notes', arguments: {} })
 
 /** A token that must be refused with 401 invalid_token (RFC 6750 §3.1). */
-function refused(id: string, title: string, spec: string, token: (t: CheckContext) => Promise<string>): Check {
-  return {
-    id,
-    title: `${title} → 401 invalid_token`,
-    spec,
-    async run(t) {
-      expectChallenge(await t.mcp(readNotes, { token: await token(t) }), 401, 'invalid_token')
-    },
-  }
+const refused = (id: string, title: string, spec: string, token: (t: CheckContext) => Promise<string>) =>
+  check(id, `${title} → 401 invalid_token`, spec, async (t) => {
+    const reply = await exchange($`curl -si ${t.mcp} ${JSON_RPC} ${bearer(await token(t))} --data ${readNotes}`)
+    expectChallenge(reply, 401, 'invalid_token')
+  })
+
+/** A malformed Authorization header that must be refused with 400 invalid_request (RFC 6750 §3.1). */
+const malformed = async (t: CheckContext, authorization: string) => {
+  const reply = await exchange($`curl -si ${t.mcp} ${JSON_RPC} -H ${`Authorization: ${authorization}`} --data ${readNotes}`)
+  expectChallenge(reply, 400, 'invalid_request')
 }
 
-export const checks: Check[] = [
-  {
-    id: 'jwks',
-    title: '/.well-known/jwks.json serves the public key only, kid = RFC 7638 thumbprint',
-    spec: 'RFC 7517 §5, RFC 7638 §3',
-    async run(t) {
-      const reply = await t.send({ url: '/.well-known/jwks.json' })
-      expectStatus(reply, 200)
-      const [key] = reply.json?.keys ?? []
-      assert(key !== undefined, 'the key set is empty')
-      for (const secret of ['d', 'p', 'q', 'dp', 'dq', 'qi']) assert(!(secret in key), `the JWKS leaks the private parameter "${secret}"`)
-      expectEqual(key.kid, await calculateJwkThumbprint(key as JWK), 'kid')
-      expectEqual(key.alg, 'RS256', 'alg')
+export const checks = [
+  check('jwks', '/.well-known/jwks.json serves the public key only, kid = RFC 7638 thumbprint', 'RFC 7517 §5, RFC 7638 §3', async (t) => {
+    const reply = await exchange($`curl -si ${t.url('/.well-known/jwks.json')}`)
+    expectStatus(reply, 200)
+    const [key] = reply.json?.keys ?? []
+    assert(key !== undefined, 'the key set is empty')
+    for (const secret of ['d', 'p', 'q', 'dp', 'dq', 'qi']) assert(!(secret in key), `the JWKS leaks the private parameter "${secret}"`)
+    expectEqual(key.kid, await calculateJwkThumbprint(key as JWK), 'kid')
+    expectEqual(key.alg, 'RS256', 'alg')
+  }),
+
+  check('no-token', 'no token → 401 with a Bearer challenge and no error code', 'RFC 6750 §3.1', async (t) => {
+    const reply = await exchange($`curl -si ${t.mcp} ${JSON_RPC} --data ${readNotes}`)
+    expectChallenge(reply, 401, undefined)
+    assert(reply.challenge?.params.realm !== undefined, 'the challenge has no realm')
+  }),
+
+  check('other-scheme', 'Basic credentials are not a Bearer token → 401 without an error code', 'RFC 6750 §3.1', async (t) => {
+    const basic = 'Authorization: Basic YWxpY2U6cGFzc3dvcmQ='
+    expectChallenge(await exchange($`curl -si ${t.mcp} ${JSON_RPC} -H ${basic} --data ${readNotes}`), 401, undefined)
+  }),
+
+  check(
+    'malformed-header',
+    '"Bearer" with no token, two tokens or illegal characters → 400 invalid_request',
+    'RFC 6750 §2.1, §3.1',
+    async (t) => {
+      for (const authorization of ['Bearer', 'Bearer a b', 'Bearer a,b', 'Bearer "quoted"']) await malformed(t, authorization)
     },
-  },
-  {
-    id: 'no-token',
-    title: 'no token → 401 with a Bearer challenge and no error code',
-    spec: 'RFC 6750 §3.1',
-    async run(t) {
-      const reply = await t.mcp(readNotes)
-      expectChallenge(reply, 401, undefined)
-      assert(reply.challenge?.params.realm !== undefined, 'the challenge has no realm')
-    },
-  },
-  {
-    id: 'other-scheme',
-    title: 'Basic credentials are not a Bearer token → 401 without an error code',
-    spec: 'RFC 6750 §3.1',
-    async run(t) {
-      expectChallenge(await t.mcp(readNotes, { headers: { Authorization: 'Basic YWxpY2U6cGFzc3dvcmQ=' } }), 401, undefined)
-    },
-  },
-  {
-    id: 'malformed-header',
-    title: '"Bearer" with no token, two tokens or illegal characters → 400 invalid_request',
-    spec: 'RFC 6750 §2.1, §3.1',
-    async run(t) {
-      for (const header of ['Bearer', 'Bearer a b', 'Bearer a,b', 'Bearer "quoted"']) {
-        expectChallenge(await t.mcp(readNotes, { headers: { Authorization: header } }), 400, 'invalid_request')
-      }
-    },
-  },
-  {
-    id: 'token-in-url',
-    title: 'a token in the query string → 400 invalid_request',
-    spec: 'OAuth 2.1 §5.2',
-    async run(t) {
-      const token = await t.token()
-      const reply = await t.send({
-        url: `/mcp?access_token=${token}`,
-        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' },
-        body: readNotes,
-      })
-      expectChallenge(reply, 400, 'invalid_request')
-    },
-  },
-  {
-    id: 'valid-token',
-    title: 'a valid token reads notes, and the tools see its sub and scopes',
-    spec: 'RFC 9068 §4, RFC 6750 §2.1',
-    async run(t) {
-      const result = rpcResult(await t.mcp(readNotes, { token: await t.token({ sub: 'alice', scope: 'notes:read' }) }))
-      assert(
-        result.content?.[0]?.text?.startsWith('Notes of alice (scopes: notes:read)'),
-        `unexpected answer: ${result.content?.[0]?.text}`,
-      )
-    },
-  },
-  {
-    id: 'notes-per-sub',
-    title: "notes belong to the token's sub: bob does not see alice's note",
-    spec: 'RFC 9068 §2.2 (sub)',
-    async run(t) {
-      const note = `alice only ${randomUUID()}`
-      const alice = await t.token({ sub: 'alice', scope: 'notes:read notes:write' })
-      rpcResult(await t.mcp(rpc('tools/call', { name: 'add_note', arguments: { text: note } }), { token: alice }))
-      const bob = rpcResult(await t.mcp(readNotes, { token: await t.token({ sub: 'bob' }) }))
-      assert(!bob.content?.[0]?.text?.includes(note), "bob can read alice's note")
-      const mine = rpcResult(await t.mcp(readNotes, { token: alice }))
-      assert(mine.content?.[0]?.text?.includes(note), 'alice cannot read her own note')
-    },
-  },
+  ),
+
+  check('token-in-url', 'a token in the query string → 400 invalid_request', 'OAuth 2.1 §5.2', async (t) => {
+    const token = await t.token()
+    const reply = await exchange($`curl -si ${`${t.mcp}?access_token=${token}`} ${JSON_RPC} ${bearer(token)} --data ${readNotes}`)
+    expectChallenge(reply, 400, 'invalid_request')
+  }),
+
+  check('valid-token', 'a valid token reads notes, and the tools see its sub and scopes', 'RFC 9068 §4, RFC 6750 §2.1', async (t) => {
+    const token = await t.token({ sub: 'alice', scope: 'notes:read' })
+    const text = rpcResult(await exchange($`curl -si ${t.mcp} ${JSON_RPC} ${bearer(token)} --data ${readNotes}`)).content?.[0]?.text
+    assert(text?.startsWith('Notes of alice (scopes: notes:read)'), `unexpected answer: ${text}`)
+  }),
+
+  check('notes-per-sub', "notes belong to the token's sub: bob does not see alice's note", 'RFC 9068 §2.2 (sub)', async (t) => {
+    const note = `alice only ${randomUUID()}`
+    const alice = await t.token({ sub: 'alice', scope: 'notes:read notes:write' })
+    const add = rpc('tools/call', { name: 'add_note', arguments: { text: note } })
+    rpcResult(await exchange($`curl -si ${t.mcp} ${JSON_RPC} ${bearer(alice)} --data ${add}`))
+    const bob = await t.token({ sub: 'bob' })
+    const bobs = rpcResult(await exchange($`curl -si ${t.mcp} ${JSON_RPC} ${bearer(bob)} --data ${readNotes}`))
+    assert(!bobs.content?.[0]?.text?.includes(note), "bob can read alice's note")
+    const mine = rpcResult(await exchange($`curl -si ${t.mcp} ${JSON_RPC} ${bearer(alice)} --data ${readNotes}`))
+    assert(mine.content?.[0]?.text?.includes(note), 'alice cannot read her own note')
+  }),
+
   refused('garbage', 'a token that is not a JWT', 'RFC 7519 §7.2', async () => 'not-a-jwt'),
   refused('alg-none', 'alg "none" (unsigned)', 'RFC 8725 §3.1', (t) => unsignedToken({ port: t.port }, 'none')),
   refused('alg-none-case', 'alg "nOnE" (case games)', 'RFC 8725 §3.1', (t) => unsignedToken({ port: t.port }, 'nOnE')),
@@ -128,7 +117,7 @@ export const checks: Check[] = [
   refused('aud-other', 'audience another resource', 'RFC 8707 §2, MCP token passthrough', (t) => t.token({ aud: `${t.base}/other-mcp` })),
   refused('aud-issuer', 'audience the issuer, not the resource', 'RFC 9068 §4', (t) => t.token({ aud: t.base })),
   refused('aud-client', 'audience the client id', 'RFC 9068 §4', (t) => t.token({ aud: 'workshop-dev-token' })),
-  refused('aud-slash', 'audience with a trailing slash', 'RFC 9068 §4', (t) => t.token({ aud: `${t.mcpUrl}/` })),
+  refused('aud-slash', 'audience with a trailing slash', 'RFC 9068 §4', (t) => t.token({ aud: `${t.mcp}/` })),
   refused('typ-jwt', 'typ "JWT" (an ID token, not an access token)', 'RFC 9068 §2.1, §4', (t) => t.token({ header: { typ: 'JWT' } })),
   refused('typ-missing', 'no typ header', 'RFC 9068 §4', (t) => t.token({ header: { typ: undefined } })),
   refused('no-sub', 'no sub claim', 'RFC 9068 §2.2', (t) => t.token({ claims: { sub: undefined } })),

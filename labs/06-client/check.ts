@@ -1,8 +1,15 @@
 // Lab 6's checks: `npm run check 6` starts lab 5's server and walks the narrated client against it,
 // as a learner does with `npm run step 6`, then reads what it printed. Each run gets its own data folder.
-import { type Check, assert } from '@workshop/kit/checks'
-import { runIfMain } from '@workshop/kit/run-checks'
-import { type Walk, freshClientData as freshData, walk } from '@workshop/kit/walk'
+import { fileURLToPath } from 'node:url'
+import { $ } from 'zx'
+import { type CheckContext, type Walk, assert, check, freshClientData as freshData, runIfMain, walkEnv, walked } from '@workshop/kit/checks'
+
+const CLIENT = fileURLToPath(new URL('./client/walk.ts', import.meta.url))
+
+/** Runs the client against the check's server, as `npm run step 6` does; `data` keeps what it stores. */
+async function walk(t: CheckContext, data: string, args: string[] = []): Promise<Walk> {
+  return walked(await $({ env: walkEnv(data), nothrow: true })`${process.execPath} --import tsx ${CLIENT} ${args} ${t.mcp}`)
+}
 
 function expectWalked(run: Walk): void {
   assert(run.code === 0, `the walk exited ${run.code}:\n${run.output.split('\n').slice(-6).join('\n')}`)
@@ -10,13 +17,13 @@ function expectWalked(run: Walk): void {
   assert(!/eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+/.test(run.output), 'the walk printed a whole token')
 }
 
-export const checks: Check[] = [
-  {
-    id: 'walk',
-    title: 'the client walks from a bare 401 to a tool result: discovery, registration, PKCE, iss, step-up, refresh, revocation',
-    spec: 'MCP authorization §Authorization Flow Steps',
-    async run(t) {
-      const run = await walk(t.mcpUrl, freshData())
+export const checks = [
+  check(
+    'walk',
+    'the client walks from a bare 401 to a tool result: discovery, registration, PKCE, iss, step-up, refresh, revocation',
+    'MCP authorization §Authorization Flow Steps',
+    async (t) => {
+      const run = await walk(t, freshData())
       expectWalked(run)
       const seen = run.legs
       for (const leg of [
@@ -38,15 +45,15 @@ export const checks: Check[] = [
       assert(/scope="notes:read notes:write notes:admin"/.test(run.output), 'the step-up did not ask for the union of scopes')
       assert(run.output.includes('its access token is refused too'), "the revoked grant's access token still works at this server")
     },
-  },
-  {
-    id: 'walk-again',
-    title: 'a second walk reuses the stored registration and refreshes instead of logging in',
-    spec: 'MCP authorization §Token Handling, OAuth 2.1 §4.3',
-    async run(t) {
+  ),
+  check(
+    'walk-again',
+    'a second walk reuses the stored registration and refreshes instead of logging in',
+    'MCP authorization §Token Handling, OAuth 2.1 §4.3',
+    async (t) => {
       const data = freshData()
-      expectWalked(await walk(t.mcpUrl, data))
-      const again = await walk(t.mcpUrl, data)
+      expectWalked(await walk(t, data))
+      const again = await walk(t, data)
       expectWalked(again)
       const seen = again.legs
       assert(!seen.includes('Registration'), 'the second walk registered again')
@@ -57,18 +64,18 @@ export const checks: Check[] = [
       assert(seen.indexOf('Login and consent') > seen.indexOf('Step-up'), 'the second walk logged in before it needed to step up')
       assert(again.output.includes('registered earlier'), 'the second walk did not say it reused the registration')
     },
-  },
-  {
-    id: 'walk-no-admin',
-    title: 'as alice, who may not purge, step-up stops at the retry limit and the walk still finishes',
-    spec: 'MCP authorization §Step-Up Authorization Flow',
-    async run(t) {
-      const run = await walk(t.mcpUrl, freshData(), ['--user', 'alice'])
+  ),
+  check(
+    'walk-no-admin',
+    'as alice, who may not purge, step-up stops at the retry limit and the walk still finishes',
+    'MCP authorization §Step-Up Authorization Flow',
+    async (t) => {
+      const run = await walk(t, freshData(), ['--user', 'alice'])
       expectWalked(run)
       assert(run.output.includes('Retry limit reached'), 'no retry limit was reached')
       assert(!run.output.includes('Purged'), 'alice purged notes')
     },
-  },
+  ),
 ]
 
 await runIfMain(import.meta.url)

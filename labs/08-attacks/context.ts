@@ -8,14 +8,14 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { type JWK, type JWTPayload, SignJWT, decodeJwt } from 'jose'
 import { rawRequest } from '@workshop/kit/attack-kit'
-import { CheckContext } from '@workshop/kit/checks'
-import { type Reply, type Req, rpc } from '@workshop/kit/http'
+import { type ServerMetadata, issuerMetadata } from '@workshop/kit/discovery'
+import { type Reply, type Req, mcpHeaders, rpc, send } from '@workshop/kit/http'
 import { readDevKey } from '@workshop/kit/keys'
 import { ROOT } from '@workshop/kit/paths'
 import { type MintOptions, mintAccessToken } from '@workshop/kit/tokens'
 import { pageText } from '@workshop/kit/user-agent'
 import { type Outcome, blocked, gotThrough, notApplicable } from './attacks/types.ts'
-import { AuthorizationServer } from './authorization-server.ts'
+import { AuthorizationServer } from '@workshop/kit/oauth-client'
 
 export interface Target {
   base: string // http://127.0.0.1:PORT
@@ -40,16 +40,16 @@ const readNotes = rpc('tools/call', { name: 'read_notes', arguments: {} })
 const isLoopback = (url: unknown) => typeof url === 'string' && ['127.0.0.1', 'localhost', '[::1]'].includes(URL.parse(url)?.hostname ?? '')
 
 /** GET a JSON document, or undefined. Only loopback URLs: the battery never leaves this machine. */
-async function fetchJson(t: CheckContext, url: string | undefined): Promise<Record<string, any> | undefined> {
+async function fetchJson(url: string | undefined): Promise<Record<string, any> | undefined> {
   if (url === undefined || !isLoopback(url)) return undefined
-  const reply = await t.send({ url })
+  const reply = await send({ url })
   return reply.status === 200 && typeof reply.json === 'object' && reply.json !== null ? reply.json : undefined
 }
 
-/** RFC 8414 §3.1 (and OpenID discovery): the issuer's metadata URL, with its path inserted. */
-function wellKnown(issuer: string, suffix: string): string {
-  const { origin, pathname } = new URL(issuer)
-  return `${origin}/.well-known/${suffix}${pathname.replace(/\/$/, '')}`
+/** The issuer's RFC 8414 (or OpenID) metadata, if it serves any on this machine. */
+async function metadataOf(issuer: string): Promise<Record<string, any> | undefined> {
+  if (!isLoopback(issuer)) return undefined
+  return issuerMetadata(issuer).catch(() => undefined)
 }
 
 /** An authorization server the battery can drive: it names the endpoints a client needs, all on this machine. */
@@ -59,19 +59,19 @@ function drivable(metadata: Record<string, any> | undefined): boolean {
 
 /** What the target says about itself: nothing here depends on which lab it is. */
 export async function discoverTarget(base: string): Promise<Target> {
-  const t = new CheckContext(base)
-  const bare = await t.mcp(readNotes)
+  base = base.replace(/\/$/, '')
+  const mcpUrl = `${base}/mcp`
+  const bare = await send({ url: mcpUrl, headers: mcpHeaders(), body: readNotes })
   const needsToken = bare.status === 401
-  const resourceMetadata = await fetchJson(t, bare.challenge?.params.resource_metadata)
-  const resource = typeof resourceMetadata?.resource === 'string' ? resourceMetadata.resource : t.mcpUrl
-  const issuer = typeof resourceMetadata?.authorization_servers?.[0] === 'string' ? resourceMetadata.authorization_servers[0] : t.base
-  const issuerMetadata =
-    (await fetchJson(t, wellKnown(issuer, 'oauth-authorization-server'))) ?? (await fetchJson(t, wellKnown(issuer, 'openid-configuration')))
-  const jwks: JWK[] = (await fetchJson(t, issuerMetadata?.jwks_uri ?? `${issuer}/.well-known/jwks.json`))?.keys ?? []
+  const resourceMetadata = await fetchJson(bare.challenge?.params.resource_metadata)
+  const resource = typeof resourceMetadata?.resource === 'string' ? resourceMetadata.resource : mcpUrl
+  const issuer = typeof resourceMetadata?.authorization_servers?.[0] === 'string' ? resourceMetadata.authorization_servers[0] : base
+  const issuerMetadata = await metadataOf(issuer)
+  const jwks: JWK[] = (await fetchJson(issuerMetadata?.jwks_uri ?? `${issuer}/.well-known/jwks.json`))?.keys ?? []
   const { kid } = await readDevKey()
   const devKeyTrusted = jwks.some((key) => key.kid === kid)
   const tokens = !needsToken ? 'not needed' : drivable(issuerMetadata) ? 'authorization server' : devKeyTrusted ? 'dev key' : 'unavailable'
-  return { base: t.base, mcpUrl: t.mcpUrl, needsToken, resource, issuer, resourceMetadata, issuerMetadata, jwks, devKeyTrusted, tokens }
+  return { base, mcpUrl, needsToken, resource, issuer, resourceMetadata, issuerMetadata, jwks, devKeyTrusted, tokens }
 }
 
 /** One line on what was found, for the battery's header. */
@@ -173,7 +173,6 @@ const dropUndefined = <T extends object>(record: T): T => Object.fromEntries(Obj
 type Changes = { claims?: JWTPayload; header?: Record<string, unknown> }
 
 export class AttackContext {
-  readonly t: CheckContext
   /** the target's authorization server, when it has one the battery can drive (labs 5–7) */
   readonly as: AuthorizationServer | undefined
   /** the demo user whose account the attacker holds on an authorization server (read and write) */
@@ -185,20 +184,24 @@ export class AttackContext {
   private signer: Promise<{ key: KeyObject; kid: string } | undefined> | undefined
 
   constructor(readonly target: Target) {
-    this.t = new CheckContext(target.base)
-    this.as = target.tokens === 'authorization server' ? new AuthorizationServer(target.issuerMetadata!, target.resource) : undefined
+    this.as =
+      target.tokens === 'authorization server'
+        ? new AuthorizationServer(target.issuerMetadata as ServerMetadata, target.resource)
+        : undefined
   }
 
   get port(): number {
-    return this.t.port
+    return Number(new URL(this.target.base).port)
   }
 
+  /** One request to the target; a path is taken relative to its base URL. */
   send(req: Req): Promise<Reply> {
-    return this.t.send(req)
+    return send({ ...req, url: new URL(req.url, this.target.base).href })
   }
 
+  /** POSTs one JSON-RPC message (or a batch, or a raw string) to /mcp. */
   mcp(message: unknown, options: { token?: string; headers?: Record<string, string> } = {}): Promise<Reply> {
-    return this.t.mcp(message, options)
+    return this.send({ url: this.target.mcpUrl, headers: mcpHeaders(options.token, options.headers), body: message })
   }
 
   /** A genuine access token for the attacker's own account, with these scopes (memoised), or undefined if none can be had. */

@@ -3,7 +3,7 @@
 // 169.254.169.254), that is server-side request forgery. Dynamic registration lets anyone register
 // redirect URIs: a javascript: one turns the redirect into script in the server's name.
 import { createServer, type Server } from 'node:net'
-import { CALLBACK } from '@workshop/kit/oauth-flow'
+import { CALLBACK } from '@workshop/kit/oauth-client'
 import { describe, onAuthorizationServer } from '../context.ts'
 import { type Attack, type Outcome, blocked, gotThrough, notApplicable } from './types.ts'
 

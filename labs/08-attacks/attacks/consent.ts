@@ -2,9 +2,9 @@
 // client; an attacker wants that "Allow" without the user meaning it: posted from another site
 // (CSRF), pressed inside an invisible frame (clickjacking), before anyone signed in, or for more
 // than the user may grant.
-import { Browser } from '@workshop/kit/idp-flow'
+import { Browser } from '@workshop/kit/user-agent'
 import { passwordOf } from '@workshop/kit/demo-users'
-import { type Attempt, type AuthorizationServer, type Page, formOf, locationOf } from '../authorization-server.ts'
+import { type Attempt, type AuthorizationServer, type Page, formOf, locationOf } from '@workshop/kit/oauth-client'
 import { type AttackContext, describe, granted, onAuthorizationServer } from '../context.ts'
 import { type Attack, type Defence, type Outcome, blocked, gotThrough } from './types.ts'
 

@@ -5,7 +5,7 @@
 import { gzipSync } from 'node:zlib'
 import { type RawReply, type RawRequest, rawRequest } from '@workshop/kit/attack-kit'
 import { MCP_ACCEPT } from '@workshop/kit/http'
-import { formOf } from '../authorization-server.ts'
+import { formOf } from '@workshop/kit/oauth-client'
 import { type AttackContext, describe, onAuthorizationServer } from '../context.ts'
 import { type Attack, type Defence, type Outcome, blocked, gotThrough } from './types.ts'
 

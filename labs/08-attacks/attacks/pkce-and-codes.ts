@@ -3,8 +3,8 @@
 // the verifier only the real client holds (RFC 7636 §1); binding makes it useless to anyone else.
 import { type Reply, rpc } from '@workshop/kit/http'
 import { pkcePair } from '@workshop/kit/authorization-request'
-import { type RegisteredClient, CALLBACK } from '@workshop/kit/oauth-flow'
-import type { AuthorizationServer } from '../authorization-server.ts'
+import { type RegisteredClient, CALLBACK } from '@workshop/kit/oauth-client'
+import type { AuthorizationServer } from '@workshop/kit/oauth-client'
 import { type AttackContext, describe, granted, onAuthorizationServer, ranText } from '../context.ts'
 import { type Attack, type Defence, type Outcome, blocked, gotThrough } from './types.ts'
 

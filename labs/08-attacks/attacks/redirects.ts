@@ -3,10 +3,10 @@
 // server goes along, the code lands with the attacker. And when the server cannot trust the client
 // or the URI at all, it must show an error page, not redirect: that would make it an open
 // redirector with a trustworthy-looking domain (OAuth 2.1 §4.1.2.1, §7.12.2).
-import { Browser } from '@workshop/kit/idp-flow'
+import { Browser } from '@workshop/kit/user-agent'
 import { pkcePair } from '@workshop/kit/authorization-request'
-import { type RegisteredClient, CALLBACK } from '@workshop/kit/oauth-flow'
-import { type AuthorizationServer, type Page, locationOf } from '../authorization-server.ts'
+import { type RegisteredClient, CALLBACK } from '@workshop/kit/oauth-client'
+import { type AuthorizationServer, type Page, locationOf } from '@workshop/kit/oauth-client'
 import { type AttackContext, describe, onAuthorizationServer } from '../context.ts'
 import { type Attack, type Defence, type Outcome, blocked, gotThrough } from './types.ts'
 

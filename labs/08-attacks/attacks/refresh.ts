@@ -1,8 +1,8 @@
 // Attacks on the long-lived credentials: refresh tokens (a stolen one is a standing pass), and the
 // endpoints that say whether a token is alive (revocation, introspection). Each attack uses a grant
 // of its own: a demo user signs in and consents, as for any client.
-import type { RegisteredClient } from '@workshop/kit/oauth-flow'
-import type { AuthorizationServer, Tokens } from '../authorization-server.ts'
+import type { RegisteredClient } from '@workshop/kit/oauth-client'
+import type { AuthorizationServer, Tokens } from '@workshop/kit/oauth-client'
 import { type AttackContext, describe, granted, onAuthorizationServer } from '../context.ts'
 import { type Attack, type Defence, type Outcome, blocked, gotThrough } from './types.ts'
 

@@ -1,5 +1,5 @@
-// One HTTP exchange, done with node:http (no redirects followed, headers as sent)
-// and described as the curl command that reproduces it.
+// One HTTP exchange, done with node:http (no redirects followed, headers as sent) and described as
+// the curl command that reproduces it. The checks send theirs as real curl commands instead (checks.ts).
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http'
 import { bearerChallenge, type Challenge } from './www-authenticate.ts'
 
@@ -26,7 +26,11 @@ export interface Reply {
 
 export const MCP_ACCEPT = 'application/json, text/event-stream'
 
-export function send(req: Req): Promise<Reply> {
+/** How a request goes out: node:http here (send), or as a real curl command in the checks (@workshop/kit/checks). */
+export type Send = (req: Req) => Promise<Reply>
+
+/** A request as it goes on the wire: its method, its headers (Content-Type added for a body) and its body. */
+export function encode(req: Req): { method: string; headers: Record<string, string | string[]>; body?: string } {
   const headers: Record<string, string | string[]> = { ...req.headers }
   let body: string | undefined
   if (req.form !== undefined) {
@@ -38,7 +42,12 @@ export function send(req: Req): Promise<Reply> {
     body = JSON.stringify(req.body)
     headers['Content-Type'] ??= 'application/json'
   }
-  const method = req.method ?? (body === undefined ? 'GET' : 'POST')
+  return { method: req.method ?? (body === undefined ? 'GET' : 'POST'), headers, body }
+}
+
+/** One exchange with node:http (the tooling, the tests, lab 8): no redirects followed, headers as sent. */
+export function send(req: Req): Promise<Reply> {
+  const { method, headers, body } = encode(req)
   const curl = toCurl(method, req.url, headers, body)
   return new Promise((resolve, reject) => {
     const outgoing = httpRequest(req.url, { method, headers, timeout: 15_000 }, (res) => {
@@ -59,7 +68,7 @@ export function send(req: Req): Promise<Reply> {
   })
 }
 
-function toReply(status: number, headers: IncomingHttpHeaders, text: string, curl: string): Reply {
+export function toReply(status: number, headers: IncomingHttpHeaders, text: string, curl: string): Reply {
   let json: unknown
   try {
     json = /json/.test(headers['content-type'] ?? '') ? JSON.parse(text) : undefined

@@ -1,8 +1,10 @@
 // Running a lab's checks: against a server it starts on a free port, or one already running.
+import { spawnSync } from 'node:child_process'
 import { basename, dirname } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { parseArgs } from 'node:util'
 import { chalk } from 'zx'
-import { type Check, type CheckResult, runAndPrint } from './checks.ts'
+import { type Check, type CheckResult, type RunOptions, runAndPrint } from './checks.ts'
 import { ensureDevKey } from './keys.ts'
 import { type Lab, DEFAULT_TARGET, findLab, labPath } from './labs.ts'
 import { startLab } from './lab-process.ts'
@@ -12,14 +14,33 @@ export async function loadChecks(lab: Lab): Promise<Check[]> {
   return module.checks as Check[]
 }
 
+export class CurlMissingError extends Error {
+  name = 'CurlMissingError'
+  constructor() {
+    super(
+      'The checks send real curl commands, and curl is not installed.\n' +
+        'Install it (Debian/Ubuntu: sudo apt-get install curl; macOS: it comes with the system, or brew install curl), then run this again.',
+    )
+  }
+}
+
+let curlChecked = false
+/** Once per process: the checks cannot run without curl, so say how to get it instead of failing every check. */
+export function requireCurl(): void {
+  if (curlChecked) return
+  if (spawnSync('curl', ['--version'], { stdio: 'ignore' }).status !== 0) throw new CurlMissingError()
+  curlChecked = true
+}
+
 /** Runs lab `checksOf`'s checks against `base`, or against a fresh server of lab `serverOf`. */
 export async function checkLab(
   checksOf: Lab,
-  options: { base?: string; serverOf?: Lab; print?: (line: string) => void } = {},
+  options: RunOptions & { base?: string; serverOf?: Lab; only?: (check: Check) => boolean } = {},
 ): Promise<CheckResult[]> {
+  requireCurl()
   const print = options.print ?? console.log
-  const checks = await loadChecks(checksOf)
-  if (options.base) return runAndPrint(checks, options.base, print)
+  const checks = (await loadChecks(checksOf)).filter(options.only ?? (() => true))
+  if (options.base) return runAndPrint(checks, options.base, options)
   ensureDevKey()
   // An attacks lab has no server of its own: its checks get the default target's (and start any other they need).
   const server = await startLab(options.serverOf ?? (checksOf.attacks ? findLab(String(DEFAULT_TARGET)) : checksOf))
@@ -27,7 +48,7 @@ export async function checkLab(
     const which =
       server.server === server.lab ? `lab ${server.lab.n}` : `lab ${server.server.n}'s server, for lab ${server.lab.n}'s checks,`
     print(chalk.dim(`${which} (${server.server.dir}) on ${server.base}`))
-    return await runAndPrint(checks, server.base, print)
+    return await runAndPrint(checks, server.base, options)
   } finally {
     await server.stop()
   }
@@ -38,6 +59,12 @@ export async function runIfMain(moduleUrl: string): Promise<void> {
   const file = fileURLToPath(moduleUrl)
   if (process.argv[1] === undefined || fileURLToPath(pathToFileURL(process.argv[1])) !== file) return
   const lab = findLab(basename(dirname(file)))
-  const results = await checkLab(lab, { base: process.env.BASE_URL })
-  process.exitCode = results.every((r) => r.ok) ? 0 : 1
+  const { values } = parseArgs({ options: { base: { type: 'string' }, curl: { type: 'boolean', default: false } } })
+  try {
+    const results = await checkLab(lab, { base: values.base ?? process.env.BASE_URL, curl: values.curl })
+    process.exitCode = results.every((r) => r.ok) ? 0 : 1
+  } catch (error) {
+    console.error(error instanceof CurlMissingError ? error.message : chalk.red((error as Error).message))
+    process.exitCode = 2
+  }
 }

@@ -1,5 +1,8 @@
-// What a browser keeps and reads, reduced to what OAuth pages need: cookies and forms. The checks
-// of lab 5, lab 6's scripted user, lab 7's provider flow and lab 8's attacks all sign in through these.
+// A browser reduced to what OAuth pages need (cookies, redirects, forms), and the one scripted person
+// who uses it: opens an authorization URL, signs in, approves. The checks, lab 6's walk, the conformance
+// and interop runs, `npm run sign-in` and lab 8's attacks all sign in through these. No back doors:
+// it sees only what a browser sees.
+import { type Reply, type Req, type Send, send as httpSend } from './http.ts'
 
 interface Cookie {
   name: string
@@ -99,4 +102,121 @@ export function pageText(html: string, length = 200): string {
     .replace(/\s+/g, ' ')
     .trim()
     .slice(0, length)
+}
+
+// ---- the browser
+
+export class BrowserError extends Error {
+  name = 'BrowserError'
+}
+
+/** A page the browser is on: the reply, and the URL it came from (a form's action is relative to it). */
+export interface Page {
+  reply: Reply
+  url: string
+}
+
+/** Where a redirect sends the browser (absolute), or undefined for a page. */
+export function locationOf(page: Page): URL | undefined {
+  const location = page.reply.headers.location
+  if (page.reply.status < 300 || page.reply.status >= 400 || typeof location !== 'string') return undefined
+  return URL.parse(location, page.url) ?? undefined
+}
+
+/** The page's first form: its absolute action and its hidden fields (CSRF tokens, request ids). */
+export function formOf(page: Page): { action: string; hidden: Record<string, string> } | undefined {
+  const form = firstForm(page.reply.text)
+  return form && { action: new URL(form.action || page.url, page.url).href, hidden: form.hidden }
+}
+
+/** Cookies, one request at a time; redirects are not followed unless asked (navigate). */
+export class Browser {
+  /** what it keeps: the cookies of every server it has been to */
+  readonly jar = new CookieJar()
+
+  /** `send`: node:http by default; the checks pass one that runs each request as a curl command. */
+  constructor(private readonly send: Send = httpSend) {}
+
+  /** One request, with this browser's cookies; the cookies it sets are kept. */
+  async request(req: Req): Promise<Reply> {
+    const reply = await this.send({ ...req, headers: { ...req.headers, ...this.jar.header(req.url) } })
+    this.jar.take(req.url, reply.headers['set-cookie'])
+    return reply
+  }
+
+  /** GETs `url` and follows redirects until one leaves for `stopAt` (the client's redirect URI), or a page is shown. */
+  async navigate(url: string, stopAt: string): Promise<Page & { redirectedTo?: string }> {
+    let current = url
+    for (let hops = 0; hops < 10; hops++) {
+      const page = { reply: await this.request({ url: current }), url: current }
+      const next = locationOf(page)
+      if (next === undefined) return page
+      if (next.href.startsWith(stopAt)) return { ...page, redirectedTo: next.href }
+      current = next.href
+    }
+    throw new BrowserError(`more than 10 redirects from ${url}`)
+  }
+
+  /** Submits the page's first form: its hidden fields, then `fields`; follows redirects as navigate does. */
+  async submit(page: Page, fields: Record<string, string>, stopAt: string): Promise<Page & { redirectedTo?: string }> {
+    const form = formOf(page)
+    if (form === undefined) throw new BrowserError(`no form on ${page.url} (HTTP ${page.reply.status}): ${pageText(page.reply.text)}`)
+    const next = { reply: await this.request({ url: form.action, method: 'POST', form: { ...form.hidden, ...fields } }), url: form.action }
+    const location = locationOf(next)
+    if (location === undefined) return next
+    return location.href.startsWith(stopAt) ? { ...next, redirectedTo: location.href } : this.navigate(location.href, stopAt)
+  }
+}
+
+// ---- the person
+
+export interface Credentials {
+  username: string
+  password: string
+}
+
+/** What the person did, for a narrating caller (lab 6's walk prints each step). */
+export interface PersonHooks {
+  /** a page was shown: the sign-in form, the consent form, or something else (an error page) */
+  onPage?(kind: 'sign-in' | 'consent' | 'other', page: Page): void
+}
+
+export interface Arrival {
+  /** the redirect URI with the authorization response: code (or error), state, iss */
+  callback: URL
+  /** the pages on the way, for checks that look at them */
+  signInPage?: Page
+  consentPage?: Page
+}
+
+/**
+ * A person at a browser: opens the authorization URL, fills in the sign-in form, presses Approve, and
+ * follows redirects until the authorization server sends the browser back to `redirectUri`.
+ */
+export async function signInAndApprove(
+  authorizationUrl: string,
+  user: Credentials,
+  redirectUri: string,
+  options: PersonHooks & { browser?: Browser } = {},
+): Promise<Arrival> {
+  const browser = options.browser ?? new Browser()
+  const stopAt = redirectUri.replace(/[?#].*$/, '')
+  let page = await browser.navigate(authorizationUrl, stopAt)
+  const arrival: Partial<Arrival> = {}
+  for (let pages = 0; page.redirectedTo === undefined; pages++) {
+    const form = firstForm(page.reply.text)
+    const kind = form && 'password' in form.fields ? 'sign-in' : form?.buttons.some((b) => b.name === 'decision') ? 'consent' : 'other'
+    options.onPage?.(kind, page)
+    if (kind === 'other' || pages >= 4) {
+      throw new BrowserError(`the authorization server showed HTTP ${page.reply.status} at ${page.url}: ${pageText(page.reply.text)}`)
+    }
+    if (kind === 'sign-in') {
+      arrival.signInPage = page
+      page = await browser.submit(page, { username: user.username, password: user.password }, stopAt)
+    } else {
+      arrival.consentPage = page
+      page = await browser.submit(page, { decision: 'approve' }, stopAt)
+    }
+  }
+  return { ...arrival, callback: new URL(page.redirectedTo) }
 }

@@ -1,8 +1,8 @@
 // Part 4: lab 5's authorization server under load. Refresh-token grants (each one rotates: the old
 // refresh token is marked used and a new one written, an access token's jti recorded, all in SQLite),
 // and whole flows: register → authorize → sign in → approve → code for tokens.
-import { CheckContext } from '@workshop/kit/checks'
-import { obtainTokens, registerClient } from '@workshop/kit/oauth-flow'
+import { issuerMetadata } from '@workshop/kit/discovery'
+import { AuthorizationServer, CALLBACK, type RegisteredClient } from '@workshop/kit/oauth-client'
 import { type LoadResult, keepAliveClient, median, runLoad } from './load.ts'
 
 export interface TokenEndpointSettings {
@@ -36,13 +36,25 @@ export async function measureTokenEndpoint(
   settings: TokenEndpointSettings,
   progress: (line: string) => void,
 ): Promise<TokenEndpointResult> {
-  const t = new CheckContext(base)
+  const metadata = await issuerMetadata(base)
+  if (metadata === undefined) throw new Error(`${base} serves no authorization server metadata`)
+  const server = new AuthorizationServer(metadata, `${base}/mcp`)
+  const register = async (name: string): Promise<RegisteredClient> => {
+    const reply = await server.register({
+      client_name: name,
+      redirect_uris: [CALLBACK],
+      grant_types: ['authorization_code', 'refresh_token'],
+      token_endpoint_auth_method: 'none',
+    })
+    if (reply.status !== 201) throw new Error(`registration: HTTP ${reply.status} ${reply.text.slice(0, 200)}`)
+    return reply.json
+  }
   const http = keepAliveClient(base, settings.concurrency)
   try {
     // One refresh chain per worker: a chain is sequential by nature (each answer carries the next token).
-    const client = await registerClient(t, { client_name: 'bench (refresh chains)' })
+    const client = await register('bench (refresh chains)')
     const chains: string[] = []
-    for (let i = 0; i < settings.concurrency; i++) chains.push((await obtainTokens(t, { client, user: USER, scope: SCOPE })).refresh_token!)
+    for (let i = 0; i < settings.concurrency; i++) chains.push((await server.tokens({ client, user: USER, scope: SCOPE })).refresh_token!)
     const refresh = async (worker: number) => {
       const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: chains[worker], client_id: client.client_id })
       const answer = await http.post('/token', { 'Content-Type': 'application/x-www-form-urlencoded' }, form.toString())
@@ -52,8 +64,8 @@ export async function measureTokenEndpoint(
     }
     // A new client each time, as a first-time user's client does.
     const flow = async () => {
-      const fresh = await registerClient(t, { client_name: 'bench (flows)' })
-      await obtainTokens(t, { client: fresh, user: USER, scope: SCOPE })
+      const fresh = await register('bench (flows)')
+      await server.tokens({ client: fresh, user: USER, scope: SCOPE })
     }
 
     const run = async (name: string, job: (worker: number) => Promise<void>, total: number) => {

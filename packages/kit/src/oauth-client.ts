@@ -1,18 +1,41 @@
-// The attacker's handle on an authorization server, built from its RFC 8414 metadata alone, so the
-// same attacks run against lab 5's hand-written server and lab 7's oidc-provider: register clients,
-// walk the front channel as a browser does (cookies, redirects, forms), call the back channel.
+// A client's handle on an authorization server, built from its RFC 8414 metadata alone, so the same
+// code drives lab 5's hand-written server and lab 7's oidc-provider: register clients, walk the front
+// channel as a browser does (cookies, redirects, forms), call the back channel. The checks drive it with
+// real curl commands, lab 8's attacks and the tests with node:http: whichever `send` it is given.
 import { randomBytes } from 'node:crypto'
-import { Browser } from '@workshop/kit/idp-flow'
-import { type Reply, send } from '@workshop/kit/http'
-import { type PkcePair, authorizationRequestUrl, pkcePair } from '@workshop/kit/authorization-request'
-import { type RegisteredClient, CALLBACK, clientCredentials } from '@workshop/kit/oauth-flow'
-import { firstForm, pageText } from '@workshop/kit/user-agent'
-import { DEMO_USERS, passwordOf } from '@workshop/kit/demo-users'
+import { type PkcePair, authorizationRequestUrl, pkcePair } from './authorization-request.ts'
+import { DEMO_USERS, passwordOf } from './demo-users.ts'
+import { type ServerMetadata, discover, issuerMetadata } from './discovery.ts'
+import { type Reply, type Send, send as httpSend } from './http.ts'
+import { Browser, type Page, formOf, locationOf, pageText } from './user-agent.ts'
 
-/** A page the browser is on: the reply, and the URL it came from (forms' actions are relative to it). */
-export interface Page {
-  reply: Reply
-  url: string
+export { type Page, formOf, locationOf } from './user-agent.ts'
+
+/** Where the workshop's clients say they listen. Nothing does: the code is read from the Location header. */
+export const CALLBACK = 'http://127.0.0.1:8976/callback'
+
+export interface RegisteredClient {
+  client_id: string
+  client_secret?: string
+  token_endpoint_auth_method: string
+  redirect_uris: string[]
+  [member: string]: unknown
+}
+
+/** How a client authenticates at /token, /revoke and /introspect, by its registered method (RFC 6749 §2.3). */
+export function clientCredentials(client: RegisteredClient): { headers: Record<string, string>; form: Record<string, string> } {
+  switch (client.token_endpoint_auth_method) {
+    case 'client_secret_basic': {
+      // RFC 6749 §2.3.1: each part form-urlencoded before base64
+      const encode = (s: string) => encodeURIComponent(s).replace(/%20/g, '+')
+      const basic = Buffer.from(`${encode(client.client_id)}:${encode(client.client_secret ?? '')}`).toString('base64')
+      return { headers: { Authorization: `Basic ${basic}` }, form: {} }
+    }
+    case 'client_secret_post':
+      return { headers: {}, form: { client_id: client.client_id, client_secret: client.client_secret ?? '' } }
+    default:
+      return { headers: {}, form: { client_id: client.client_id } }
+  }
 }
 
 /** An authorization in progress: what the client remembers, and the browser with its cookies. */
@@ -40,19 +63,6 @@ export interface Tokens {
   client: RegisteredClient
 }
 
-/** Where a redirect sends the browser (absolute), or undefined for a page. */
-export function locationOf(page: Page): URL | undefined {
-  const location = page.reply.headers.location
-  if (page.reply.status < 300 || page.reply.status >= 400 || typeof location !== 'string') return undefined
-  return URL.parse(location, page.url) ?? undefined
-}
-
-/** The page's first form: its absolute action and its hidden fields (CSRF tokens, request ids). */
-export function formOf(page: Page): { action: string; hidden: Record<string, string> } | undefined {
-  const form = firstForm(page.reply.text)
-  return form && { action: new URL(form.action || page.url, page.url).href, hidden: form.hidden }
-}
-
 export class AuthorizationServer {
   private clients = new Map<string, Promise<RegisteredClient>>()
   /** every code, token and client secret this server handed out: none may ever appear in its log */
@@ -60,8 +70,9 @@ export class AuthorizationServer {
 
   /** `metadata`: the server's RFC 8414 document; `resource`: the MCP server tokens are asked for (RFC 8707). */
   constructor(
-    readonly metadata: Record<string, any>,
+    readonly metadata: ServerMetadata,
     readonly resource: string,
+    private readonly send: Send = httpSend,
   ) {}
 
   get origin(): string {
@@ -70,7 +81,7 @@ export class AuthorizationServer {
 
   /** RFC 7591 registration, as sent. */
   async register(body: Record<string, unknown>): Promise<Reply> {
-    return this.keep(await send({ url: this.metadata.registration_endpoint, body }))
+    return this.keep(await this.send({ url: this.metadata.registration_endpoint, body }))
   }
 
   /** Remembers the secrets in a reply (client_secret, access and refresh tokens). */
@@ -81,22 +92,27 @@ export class AuthorizationServer {
     return reply
   }
 
-  /** A client registered once per battery under `name`: public, loopback redirect, refresh allowed, unless `metadata` says otherwise. */
+  /** A new client (RFC 7591): public, the loopback redirect, refresh allowed, unless `metadata` says otherwise. */
+  async registerClient(metadata: Record<string, unknown> = {}): Promise<RegisteredClient> {
+    const reply = await this.register({
+      client_name: 'Workshop client',
+      redirect_uris: [CALLBACK],
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'none',
+      ...metadata,
+    })
+    if (reply.status !== 201 || typeof reply.json?.client_id !== 'string')
+      throw new Error(`registration answered ${reply.status}: ${reply.text.slice(0, 200)}`)
+    return reply.json as RegisteredClient
+  }
+
+  /** A client registered once under `name` and reused (registration is rate-limited); `metadata` applies on first use. */
   client(name: string, metadata: Record<string, unknown> = {}): Promise<RegisteredClient> {
     let client = this.clients.get(name)
     if (client === undefined) {
-      client = this.register({
-        client_name: name,
-        redirect_uris: [CALLBACK],
-        grant_types: ['authorization_code', 'refresh_token'],
-        response_types: ['code'],
-        token_endpoint_auth_method: 'none',
-        ...metadata,
-      }).then((reply) => {
-        if (reply.status !== 201 || typeof reply.json?.client_id !== 'string')
-          throw new Error(`registering "${name}" answered ${reply.status}: ${reply.text.slice(0, 200)}`)
-        return reply.json as RegisteredClient
-      })
+      client = this.registerClient({ client_name: name, ...metadata })
+      client.catch(() => this.clients.delete(name))
       this.clients.set(name, client)
     }
     return client
@@ -118,9 +134,14 @@ export class AuthorizationServer {
     const pkce = options.pkce ?? pkcePair()
     const state = randomBytes(8).toString('hex')
     const redirectUri = options.redirectUri ?? client.redirect_uris[0]
-    const browser = new Browser()
+    const browser = this.browser()
     const page = await this.open(browser, this.authorizationUrl({ ...options, client, pkce, state, redirectUri }))
     return { ...page, client, pkce, state, redirectUri, browser }
+  }
+
+  /** A fresh browser that sends the way this client does. */
+  browser(): Browser {
+    return new Browser(this.send)
   }
 
   /** GETs `url` and follows redirects while they stay on this server; stops at a page or a redirect away. */
@@ -188,7 +209,7 @@ export class AuthorizationServer {
     const fields = Object.fromEntries(
       Object.entries({ ...form, ...credentials.form }).filter((e): e is [string, string] => e[1] !== undefined),
     )
-    return send({ url, headers: credentials.headers, form: fields }).then((reply) => this.keep(reply))
+    return this.send({ url, headers: credentials.headers, form: fields }).then((reply) => this.keep(reply))
   }
 
   exchange(options: {
@@ -232,4 +253,24 @@ export class AuthorizationServer {
       throw new Error(`the token endpoint answered ${reply.status}: ${reply.text.slice(0, 200)}`)
     return { ...reply.json, client }
   }
+}
+
+/** The authorization server whose issuer is `issuer`, from its metadata; tokens are asked for `resource`. */
+export async function authorizationServerAt(issuer: string, resource: string, send: Send = httpSend): Promise<AuthorizationServer> {
+  const metadata = await issuerMetadata(issuer, send)
+  if (metadata === undefined) throw new Error(`${issuer} serves no authorization server metadata`)
+  return new AuthorizationServer(metadata, resource, send)
+}
+
+/**
+ * The whole walk for one demo user, from nothing but the MCP URL: discover, register, sign in and
+ * approve in a fresh browser, redeem the code. What `npm run sign-in` prints, and what the bench uses.
+ */
+export async function signIn(
+  mcpUrl: string,
+  options: { user?: string; scope?: string; send?: Send } = {},
+): Promise<Tokens & { server: AuthorizationServer }> {
+  const { metadata, resource } = await discover(mcpUrl, options.send)
+  const server = new AuthorizationServer(metadata, resource, options.send)
+  return { ...(await server.tokens({ user: options.user ?? 'alice', scope: options.scope })), server }
 }
