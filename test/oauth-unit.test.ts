@@ -1,24 +1,27 @@
 // Lab 5's authorization server, piece by piece: the pure rules, the metadata-document fetcher
 // against a local server, and the lifetimes with an injected clock (no sleeping).
-import { generateKeyPairSync } from 'node:crypto'
-import { createServer, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { createServer, type ServerResponse } from 'node:http'
 import express from 'express'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { clientIdUrlProblem, fetchClientMetadataDocument } from '../labs/05-oauth/oauth/client-metadata-document.ts'
-import { authorizationServer, type AuthorizationServer } from '../labs/05-oauth/oauth/index.ts'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { cacheLifetime, clientIdUrlProblem, fetchClientMetadataDocument } from '../labs/05-oauth/oauth/client-metadata-document.ts'
+import { REUSE_INTERVAL } from '../labs/05-oauth/oauth/grant-refresh-token.ts'
+import type { AuthorizationServer } from '../labs/05-oauth/oauth/index.ts'
 import { isValidVerifier, s256, verifyPkce } from '../labs/05-oauth/oauth/pkce.ts'
 import { rateLimit } from '../labs/05-oauth/oauth/rate-limit.ts'
 import { redirectUriMatches, redirectUriProblem } from '../labs/05-oauth/oauth/redirect-uris.ts'
+import { sameResource } from '../labs/05-oauth/oauth/resource.ts'
 import { classifyAddress, isFetchableAddress } from '../labs/05-oauth/oauth/ssrf.ts'
 import { CheckContext } from '@workshop/kit/checks'
-import { authorizeAs, exchangeCode, obtainTokens, refreshTokens, startAuthorization, signIn } from '@workshop/kit/oauth-flow'
-
-function listen(server: Server): Promise<string> {
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)),
-  )
-}
+import {
+  type RegisteredClient,
+  authorizeAs,
+  exchangeCode,
+  obtainTokens,
+  refreshTokens,
+  startAuthorization,
+  signIn,
+} from '@workshop/kit/oauth-flow'
+import { inProcess, listen } from './oauth-in-process.ts'
 
 describe('redirect URI matching (OAuth 2.1 §4.1.1, RFC 8252 §7.3)', () => {
   const registered = 'https://client.example/cb'
@@ -63,6 +66,24 @@ describe('redirect URI matching (OAuth 2.1 §4.1.1, RFC 8252 §7.3)', () => {
     ['relative', '/cb', false],
   ])('registering %s', (_what, uri, allowed) => {
     expect(redirectUriProblem(uri) === undefined).toBe(allowed)
+  })
+})
+
+describe('resource indicators: scheme and host in any case, the rest exact (RFC 3986 §6.2.2.1, RFC 8707)', () => {
+  const canonical = 'https://mcp.example.com/mcp'
+  it.each([
+    ['the canonical URI', canonical, true],
+    ['an upper-case scheme', 'HTTPS://mcp.example.com/mcp', true],
+    ['an upper-case host', 'https://MCP.Example.COM/mcp', true],
+    ['an upper-case path', 'https://mcp.example.com/MCP', false],
+    ['a trailing slash', 'https://mcp.example.com/mcp/', false],
+    ['a query', 'https://mcp.example.com/mcp?x=1', false],
+    ['a dot segment', 'https://mcp.example.com/./mcp', false],
+    ['the default port spelled out', 'https://mcp.example.com:443/mcp', false],
+    ['another host', 'https://mcp.example.org/mcp', false],
+    ['not a URI', 'mcp', false],
+  ])('%s', (_what, presented, same) => {
+    expect(sameResource(presented, canonical)).toBe(same)
   })
 })
 
@@ -218,31 +239,13 @@ describe('client ID metadata documents', () => {
 describe('lifetimes, with an injected clock', () => {
   let now = Date.parse('2030-01-01T00:00:00Z')
   let as: AuthorizationServer
-  let listener: Server
   let t: CheckContext
+  let stop: () => void
 
   beforeAll(async () => {
-    const app = express()
-    listener = createServer(app)
-    const base = await listen(listener)
-    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
-    as = authorizationServer({
-      issuer: base,
-      resource: `${base}/mcp`,
-      scopes: ['notes:read', 'notes:write', 'notes:admin'],
-      jwksUri: `${base}/.well-known/jwks.json`,
-      signingKey: { privateKey, kid: 'test' },
-      databaseFile: ':memory:',
-      clock: () => now,
-    })
-    app.use(as.router)
-    t = new CheckContext(base)
+    ;({ as, t, stop } = await inProcess(() => now))
   })
-  afterAll(() => {
-    listener.closeAllConnections()
-    listener.close()
-    as.close()
-  })
+  afterAll(() => stop())
 
   it('a code works within its lifetime (OAuth 2.1 §4.1.2: at most 10 minutes)', async () => {
     const { code, pkce, client } = await authorizeAs(t, { user: 'alice' })
@@ -275,12 +278,137 @@ describe('lifetimes, with an injected clock', () => {
     const reply = await refreshTokens(t, { client: stale.client, refreshToken: stale.refresh_token! })
     expect([reply.status, reply.json.error]).toEqual([400, 'invalid_grant'])
   })
+  it(`a rotated refresh token presented again within ${REUSE_INTERVAL} s is a retry; after that, reuse that ends the grant`, async () => {
+    const tokens = await obtainTokens(t, { user: 'alice' })
+    const lost = await refreshTokens(t, { client: tokens.client, refreshToken: tokens.refresh_token! })
+    now += (REUSE_INTERVAL - 1) * 1000
+    const retry = await refreshTokens(t, { client: tokens.client, refreshToken: tokens.refresh_token! })
+    expect([lost.status, retry.status]).toEqual([200, 200])
+    // The interval counts from the first rotation: retrying does not extend it.
+    now += 2000
+    const late = await refreshTokens(t, { client: tokens.client, refreshToken: tokens.refresh_token! })
+    expect([late.status, late.json.error]).toEqual([400, 'invalid_grant'])
+    const family = await refreshTokens(t, { client: tokens.client, refreshToken: retry.json.refresh_token })
+    expect([family.status, family.json.error], 'the whole family is dead').toEqual([400, 'invalid_grant'])
+  })
   it('a pending sign-in expires after 10 minutes: an error page, no redirect', async () => {
     const attempt = await startAuthorization(t)
     now += 601_000
     const reply = await signIn(t, attempt, 'alice')
     expect(reply.status).toBe(400)
     expect(reply.headers.location).toBeUndefined()
+  })
+})
+
+describe('client ID metadata documents at /authorize, with an injected clock', () => {
+  let now = Date.parse('2030-01-01T00:00:00Z')
+  let t: CheckContext
+  let stop: () => void
+  // Each document: its name, redirect URI and headers, which a test may change; and how often it was fetched.
+  const documents = new Map<string, { name: string; redirectUri: string; headers: Record<string, string>; fetches: number }>()
+  const documentServer = createServer((req, res) => {
+    const doc = documents.get(req.url ?? '')
+    if (doc === undefined) return void res.writeHead(404).end()
+    doc.fetches++
+    res.writeHead(200, { 'Content-Type': 'application/json', ...doc.headers })
+    res.end(JSON.stringify({ client_id: `${documentBase}${req.url}`, client_name: doc.name, redirect_uris: [doc.redirectUri] }))
+  })
+  let documentBase: string
+  const serve = (path: string, headers: Record<string, string>, redirectUri = 'http://127.0.0.1:9692/callback') => {
+    documents.set(path, { name: 'First name', redirectUri, headers, fetches: 0 })
+    return { client_id: `${documentBase}${path}`, token_endpoint_auth_method: 'none', redirect_uris: [redirectUri] } as RegisteredClient
+  }
+  /** The name the sign-in page shows for the client, after GET /authorize. */
+  const shownName = async (client: RegisteredClient) => {
+    const { reply } = await startAuthorization(t, { client })
+    expect(reply.status, reply.text).toBe(200)
+    return /<strong>([^<]*)<\/strong>/.exec(reply.text)?.[1]
+  }
+
+  beforeAll(async () => {
+    documentBase = await listen(documentServer)
+    vi.stubEnv('ALLOW_LOOPBACK_CLIENT_METADATA', '1') // the lab's opt-in: documents on 127.0.0.1
+    ;({ t, stop } = await inProcess(() => now))
+    vi.unstubAllEnvs()
+  })
+  afterAll(() => {
+    stop()
+    documentServer.closeAllConnections()
+    documentServer.close()
+  })
+
+  it.each([
+    ['no-store', { 'Cache-Control': 'no-store' }, 0],
+    ['no-cache', { 'Cache-Control': 'no-cache' }, 0],
+    ['max-age=0', { 'Cache-Control': 'max-age=0' }, 0],
+    ['max-age=600', { 'Cache-Control': 'public, max-age=600' }, 600],
+    ['max-age quoted', { 'Cache-Control': 'max-age="600"' }, 600],
+    ['max-age=5, raised to the floor', { 'Cache-Control': 'max-age=5' }, 60],
+    ['max-age of a year, cut to the ceiling', { 'Cache-Control': 'max-age=31536000' }, 86_400],
+    ['an invalid max-age', { 'Cache-Control': 'max-age=soon' }, 0],
+    ['Expires an hour after Date', { Date: 'Tue, 01 Jan 2030 00:00:00 GMT', Expires: 'Tue, 01 Jan 2030 01:00:00 GMT' }, 3600],
+    ['Expires in the past', { Date: 'Tue, 01 Jan 2030 00:00:00 GMT', Expires: 'Mon, 31 Dec 2029 00:00:00 GMT' }, 0],
+    ['Expires: 0', { Expires: '0' }, 0],
+    ['max-age wins over Expires', { 'Cache-Control': 'max-age=600', Expires: '0' }, 600],
+    ['no header: the heuristic', {}, 300],
+  ])('cache lifetime with %s (RFC 9111 §4.2.1)', (_what, headers, seconds) => {
+    const lower = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]))
+    expect(cacheLifetime(lower, Date.parse('2030-01-01T00:00:00Z') / 1000)).toBe(seconds)
+  })
+
+  it('a document served with no-store is fetched again for every authorization request: a change shows at once', async () => {
+    const client = serve('/no-store.json', { 'Cache-Control': 'no-store' })
+    expect(await shownName(client)).toBe('First name')
+    documents.get('/no-store.json')!.name = 'Second name'
+    expect(await shownName(client)).toBe('Second name')
+    expect(documents.get('/no-store.json')!.fetches).toBe(2)
+  })
+  it('a document served with max-age=600 is used for 10 minutes, then fetched again', async () => {
+    const client = serve('/max-age.json', { 'Cache-Control': 'max-age=600' })
+    expect(await shownName(client)).toBe('First name')
+    documents.get('/max-age.json')!.name = 'Second name'
+    now += 599_000
+    expect(await shownName(client)).toBe('First name')
+    now += 2000
+    expect(await shownName(client)).toBe('Second name')
+    expect(documents.get('/max-age.json')!.fetches).toBe(2)
+  })
+  it('a document that asks to be kept a year is fetched again after a day', async () => {
+    const client = serve('/a-year.json', { 'Cache-Control': 'max-age=31536000' })
+    expect(await shownName(client)).toBe('First name')
+    documents.get('/a-year.json')!.name = 'Second name'
+    now += 86_401_000
+    expect(await shownName(client)).toBe('Second name')
+  })
+
+  it('the consent page warns when every redirect URI of a URL client is on this machine, and says why', async () => {
+    const attempt = await startAuthorization(t, { client: serve('/loopback.json', {}) })
+    const page = (await signIn(t, attempt, 'alice')).text
+    expect(page).toContain('Allow only if you started this application yourself, just now.')
+    expect(page).toMatch(/Your answer goes to 127\.0\.0\.1:9692, a program on this computer, not to 127\.0\.0\.1:\d+:/)
+  })
+  it('no such warning for a URL client that receives codes at an https address', async () => {
+    const attempt = await startAuthorization(t, { client: serve('/https.json', {}, 'https://client.example/cb') })
+    const page = (await signIn(t, attempt, 'alice')).text
+    expect(page).toContain('wants access to your notes')
+    expect(page).not.toContain('Allow only if you started this application yourself')
+  })
+})
+
+describe('GET /authorize is rate-limited: each request stores a pending sign-in', () => {
+  it('answers 429 past 300 a minute from one address, and opens again in the next minute', async () => {
+    let now = Date.parse('2030-01-01T00:00:00Z')
+    const { t, stop } = await inProcess(() => now)
+    try {
+      const authorize = () => t.send({ url: '/authorize?client_id=nobody' })
+      for (let i = 0; i < 300; i++) expect((await authorize()).status).toBe(400) // the error page: unknown client
+      const limited = await authorize()
+      expect([limited.status, limited.json?.error]).toEqual([429, 'too_many_requests'])
+      now += 60_000
+      expect((await authorize()).status).toBe(400)
+    } finally {
+      stop()
+    }
   })
 })
 

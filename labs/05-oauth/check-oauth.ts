@@ -386,6 +386,30 @@ export const oauthChecks: Check[] = [
   authorizeError('resource-slash', 'resource with a trailing slash', 'RFC 8707 §2', 'invalid_target', (t) => ({
     params: { resource: `${t.mcpUrl}/` },
   })),
+  authorizeError(
+    'resource-path-case',
+    'resource with the path in upper case (/MCP)',
+    'RFC 8707 §2, RFC 3986 §6.2.2.1',
+    'invalid_target',
+    (t) => ({
+      params: { resource: t.mcpUrl.replace(/\/mcp$/, '/MCP') },
+    }),
+  ),
+  {
+    id: 'resource-upper-case',
+    title: 'resource with the scheme in upper case (HTTP://…) is the same resource: tokens whose aud is the canonical URL',
+    spec: 'MCP authorization (canonical server URI), RFC 3986 §6.2.2.1, RFC 8707 §2',
+    async run(t) {
+      const resource = t.mcpUrl.replace(/^http:/, 'HTTP:')
+      const { code, pkce, client } = await authorizeAs(t, { user: 'alice', params: { resource } })
+      const tokens = await exchangeCode(t, { client, code, verifier: pkce.verifier, resource })
+      expectStatus(tokens, 200)
+      expectEqual(decodeJwt(tokens.json.access_token).aud, t.mcpUrl, 'aud')
+      const refreshed = await refreshTokens(t, { client, refreshToken: tokens.json.refresh_token, resource })
+      expectStatus(refreshed, 200)
+      rpcResult(await t.mcp(readNotes, { token: refreshed.json.access_token }))
+    },
+  },
   authorizeError('scope-unknown', 'an unknown scope', 'RFC 6749 §3.3, §4.1.2.1', 'invalid_scope', () => ({
     scope: 'notes:read notes:everything',
   })),
@@ -641,7 +665,7 @@ export const oauthChecks: Check[] = [
   // ---- refresh tokens
   {
     id: 'refresh-rotation',
-    title: 'refreshing rotates the refresh token; reusing the old one → invalid_grant and the whole family dies',
+    title: 'refreshing rotates the refresh token; reusing one two rotations back → invalid_grant and the whole family dies',
     spec: 'OAuth 2.1 §4.3.1, RFC 9700 §4.14.2',
     async run(t) {
       const tokens = await obtainTokens(t, { user: 'alice' })
@@ -653,11 +677,48 @@ export const oauthChecks: Check[] = [
         'the refresh token was not rotated',
       )
       rpcResult(await t.mcp(readNotes, { token: first.json.access_token }))
+      const second = await refreshTokens(t, { client: tokens.client, refreshToken: first.json.refresh_token })
+      expectStatus(second, 200)
+      // The first token again, after its successor was used: no lost answer, a replay.
       expectOAuthError(await refreshTokens(t, { client: tokens.client, refreshToken: tokens.refresh_token! }), 400, 'invalid_grant')
       // The thief or the client: the server cannot tell, so every token of the grant is dead.
-      expectOAuthError(await refreshTokens(t, { client: tokens.client, refreshToken: first.json.refresh_token }), 400, 'invalid_grant')
+      expectOAuthError(await refreshTokens(t, { client: tokens.client, refreshToken: second.json.refresh_token }), 400, 'invalid_grant')
+      await expectDead(t, second.json.access_token)
       await expectDead(t, first.json.access_token)
-      await expectDead(t, tokens.access_token)
+    },
+  },
+  {
+    id: 'refresh-retry',
+    title: 'a refresh retried with the same token (its answer lost) → new tokens; the ones it replaces die, the family lives',
+    spec: 'RFC 9700 §4.14.2, OAuth 2.1 §4.3.1',
+    async run(t) {
+      const tokens = await obtainTokens(t, { user: 'alice' })
+      const lost = await refreshTokens(t, { client: tokens.client, refreshToken: tokens.refresh_token! })
+      expectStatus(lost, 200)
+      const retry = await refreshTokens(t, { client: tokens.client, refreshToken: tokens.refresh_token! })
+      expectStatus(retry, 200)
+      assert(retry.json.refresh_token !== lost.json.refresh_token, 'the retry got the same refresh token again')
+      // At most one successor is live: the answer the client never saw is dead.
+      await expectDead(t, lost.json.access_token)
+      rpcResult(await t.mcp(readNotes, { token: retry.json.access_token }))
+      const next = await refreshTokens(t, { client: tokens.client, refreshToken: retry.json.refresh_token })
+      expectStatus(next, 200)
+      rpcResult(await t.mcp(readNotes, { token: next.json.access_token }))
+    },
+  },
+  {
+    id: 'refresh-replaced',
+    title: 'the refresh token a retry replaced, presented later → invalid_grant and the whole family dies',
+    spec: 'RFC 9700 §4.14.2, OAuth 2.1 §4.3.1',
+    async run(t) {
+      const tokens = await obtainTokens(t, { user: 'alice' })
+      const first = await refreshTokens(t, { client: tokens.client, refreshToken: tokens.refresh_token! })
+      const retry = await refreshTokens(t, { client: tokens.client, refreshToken: tokens.refresh_token! })
+      expectStatus(retry, 200)
+      // Both answers arrived somewhere: two parties hold the family (a thief raced the client).
+      expectOAuthError(await refreshTokens(t, { client: tokens.client, refreshToken: first.json.refresh_token }), 400, 'invalid_grant')
+      expectOAuthError(await refreshTokens(t, { client: tokens.client, refreshToken: retry.json.refresh_token }), 400, 'invalid_grant')
+      await expectDead(t, retry.json.access_token)
     },
   },
   {

@@ -230,7 +230,7 @@ export class AttackContext {
   }
 
   /**
-   * Mint options for scripts/lib/forge.ts: the claims of a genuine token (issuer, audience, sub,
+   * Mint options for @workshop/kit/forge: the claims of a genuine token (issuer, audience, sub,
    * client_id, live jti), the target's kid, and `changes` (undefined removes a claim or a header).
    */
   async forgeOptions(changes: Changes = {}): Promise<MintOptions | undefined> {

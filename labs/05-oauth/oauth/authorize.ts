@@ -9,6 +9,7 @@ import { OAuthError, PageError } from './errors.ts'
 import { loginPage } from './pages.ts'
 import { isValidS256Challenge } from './pkce.ts'
 import { chooseRedirectUri } from './redirect-uris.ts'
+import { sameResource } from './resource.ts'
 import { randomToken } from './secrets.ts'
 
 // Step 1 reads only what decides whether redirecting is safe at all.
@@ -68,7 +69,8 @@ export function authorize(context: Context): RequestHandler {
         throw new OAuthError('invalid_request', 'code_challenge is not a base64url SHA-256 (43 characters)')
 
       // RFC 8707 §2: which resource the token is for. This server issues tokens for exactly one.
-      if (resource !== context.resource) throw new OAuthError('invalid_target', `resource must be ${context.resource}`)
+      if (resource === undefined || !sameResource(resource, context.resource))
+        throw new OAuthError('invalid_target', `resource must be ${context.resource}`)
 
       // RFC 6749 §3.3: space-separated scopes, all known; none asked means the default set.
       const requested = scope?.split(' ').filter(Boolean) ?? []
@@ -78,7 +80,6 @@ export function authorize(context: Context): RequestHandler {
 
       // Remember the request until the user has signed in and decided.
       const now = nowSeconds(context)
-      context.store.purgeExpired(now)
       const id = randomToken()
       const csrf = issueCsrfToken(res, id)
       const pending = {
@@ -88,7 +89,7 @@ export function authorize(context: Context): RequestHandler {
         scope: scopes.join(' '),
         state,
         code_challenge,
-        resource,
+        resource: context.resource, // the canonical form: what the grant records and the token's aud says
         csrf_hash: csrf.hash,
         sub: null,
         failed_logins: 0,

@@ -3,7 +3,7 @@
 // MCP prefers this to dynamic registration: nothing to store per client, and the URL's host
 // tells the user who the client is. The price: this server fetches URLs strangers choose.
 import { lookup } from 'node:dns/promises'
-import { request as httpRequest, type IncomingMessage } from 'node:http'
+import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http'
 import { request as httpsRequest } from 'node:https'
 import type { LookupFunction } from 'node:net'
 import { z } from 'zod'
@@ -56,6 +56,48 @@ export function clientIdUrlProblem(clientId: string, allowLoopback: boolean): st
   return undefined
 }
 
+/**
+ * How long a fetched document may be used without fetching it again, in seconds. MCP (Client ID
+ * Metadata Documents): the server SHOULD cache it respecting HTTP cache headers (RFC 9111), and may
+ * bound what they say:
+ * - no-store, no-cache, max-age=0 or an Expires already past: not at all. The document's owner wants
+ *   every change seen at once (a redirect URI withdrawn after a leak, say), so each authorization
+ *   request fetches it again; the rate limit on GET /authorize bounds how often a stranger can make us.
+ * - max-age, else Expires minus Date (RFC 9111 §4.2.1): that long, but at least FLOOR, a minute, so a
+ *   burst of sign-ins costs one fetch, and at most CEILING, a day, so a change reaches us within a day
+ *   whatever the document claimed (a year-long max-age would pin a compromised redirect URI for a year).
+ * - neither: HEURISTIC, five minutes (RFC 9111 §4.2.2 lets a cache choose).
+ */
+export const DOCUMENT_CACHE = { floor: 60, ceiling: 24 * 3600, heuristic: 300 }
+
+export function cacheLifetime(headers: IncomingHttpHeaders, now: number): number {
+  const directives = (headers['cache-control'] ?? '')
+    .toLowerCase()
+    .split(',')
+    .map((d) => d.trim())
+  const maxAge = directives
+    .find((d) => d.startsWith('max-age='))
+    ?.slice('max-age='.length)
+    .replace(/^"(.*)"$/, '$1')
+  let lifetime: number
+  if (directives.some((d) => /^no-(store|cache)\b/.test(d))) lifetime = 0
+  else if (maxAge !== undefined)
+    lifetime = /^\d+$/.test(maxAge) ? Number(maxAge) : 0 // §4.2.1: an invalid max-age is stale
+  else if (headers.expires !== undefined) {
+    // §5.3: an invalid date ("0", say) is in the past; §4.2.1: without Date, count from when it arrived
+    const date = httpDate(headers.date) ?? now * 1000
+    lifetime = Math.floor(((httpDate(headers.expires) ?? 0) - date) / 1000)
+  } else return DOCUMENT_CACHE.heuristic
+  return lifetime <= 0 ? 0 : Math.min(Math.max(lifetime, DOCUMENT_CACHE.floor), DOCUMENT_CACHE.ceiling)
+}
+
+/** RFC 9110 §5.6.7 IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT") in milliseconds, else undefined. */
+function httpDate(value: string | undefined): number | undefined {
+  return value !== undefined && /^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/.test(value)
+    ? Date.parse(value)
+    : undefined
+}
+
 // The document: RFC 7591 client metadata (draft §4). Unknown members are ignored.
 const ClientMetadataDocument = z.object({
   client_id: z.string(),
@@ -76,7 +118,7 @@ const ClientMetadataDocument = z.object({
 export async function fetchClientMetadataDocument(clientId: string, now: number, options: FetchOptions): Promise<Client> {
   const problem = clientIdUrlProblem(clientId, options.allowLoopback)
   if (problem) throw new ClientMetadataDocumentError(problem)
-  const body = await fetchJson(new URL(clientId), options)
+  const { body, headers } = await fetchJson(new URL(clientId), options)
   const parsed = ClientMetadataDocument.safeParse(body)
   if (!parsed.success)
     throw new ClientMetadataDocumentError(`the client's metadata document is not acceptable: ${parsed.error.issues[0]?.message}`)
@@ -97,6 +139,7 @@ export async function fetchClientMetadataDocument(clientId: string, now: number,
     client_name: document.client_name ?? null,
     source: 'metadata_document',
     issued_at: now,
+    cached_until: now + cacheLifetime(headers, now),
   }
 }
 
@@ -105,7 +148,7 @@ export async function fetchClientMetadataDocument(clientId: string, now: number,
  * addresses (so DNS cannot answer differently between check and connect), no redirects,
  * a deadline, a size limit counted while the body streams in, and a JSON content type.
  */
-async function fetchJson(url: URL, options: FetchOptions): Promise<unknown> {
+async function fetchJson(url: URL, options: FetchOptions): Promise<{ body: unknown; headers: IncomingHttpHeaders }> {
   const timeoutMs = options.timeoutMs ?? 3000
   const maxBytes = options.maxBytes ?? 5 * 1024
   const host = url.hostname.replace(/^\[|\]$/g, '')
@@ -159,7 +202,7 @@ async function fetchJson(url: URL, options: FetchOptions): Promise<unknown> {
         res.on('end', () => {
           clearTimeout(timer)
           try {
-            resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')))
+            resolve({ body: JSON.parse(Buffer.concat(chunks).toString('utf8')), headers: res.headers })
           } catch {
             reject(new ClientMetadataDocumentError("the client's metadata document is not valid JSON"))
           }

@@ -2,21 +2,22 @@
 import type { Request } from 'express'
 import { z } from 'zod'
 import { ClientMetadataDocumentError, fetchClientMetadataDocument, isUrlClientId } from './client-metadata-document.ts'
-import { type Context, LIFETIMES, nowSeconds } from './context.ts'
+import { type Context, nowSeconds } from './context.ts'
 import { OAuthError, PageError, invalidClient } from './errors.ts'
 import { sameSecret, sha256 } from './secrets.ts'
 import type { Client } from './store.ts'
 
 /**
  * The client named by an authorization request. A URL client id is resolved by fetching its
- * metadata document (kept for a few minutes); any other id must have been registered.
+ * metadata document (kept as long as its HTTP cache headers allow, within bounds: cacheLifetime);
+ * any other id must have been registered.
  * Failures are pages, never redirects: without a trusted client there is no trusted redirect URI.
  */
 export async function findClientForAuthorization(context: Context, clientId: string): Promise<Client> {
   const now = nowSeconds(context)
   if (isUrlClientId(clientId)) {
     const cached = context.store.findClient(clientId)
-    if (cached?.source === 'metadata_document' && now - cached.issued_at < LIFETIMES.clientMetadataDocument) return cached
+    if (cached?.source === 'metadata_document' && cached.cached_until !== null && now < cached.cached_until) return cached
     try {
       const client = await fetchClientMetadataDocument(clientId, now, { allowLoopback: context.allowLoopbackClientMetadata })
       context.store.saveClient(client) // the grant outlives the cache: /token and restarts find it here
@@ -75,6 +76,7 @@ export function authenticateClient(req: Request, context: Context, options: { al
   if (method !== 'none' && !(client.secret_hash !== null && secret !== undefined && sameSecret(sha256(secret), client.secret_hash)))
     throw failed
   if (method === 'none' && !options.allowPublic) throw invalidClient("This endpoint needs a confidential client's credentials")
+  context.store.touchClient(client.client_id, nowSeconds(context)) // in use: not one for pruning (RETENTION)
   return client
 }
 

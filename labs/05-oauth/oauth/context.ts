@@ -13,8 +13,29 @@ export const LIFETIMES = {
   refreshToken: 14 * 24 * 3600,
   /** a pending authorization request: time to sign in and decide */
   authorizationRequest: 600,
-  /** draft-ietf-oauth-client-id-metadata-document §4.2 allows caching a fetched document: briefly */
-  clientMetadataDocument: 300,
+}
+
+/**
+ * How long what can no longer be used is kept, so that the database stays bounded (store.ts, prune).
+ * Codes, pending sign-ins and tokens (used and revoked ones too) go when they would have expired
+ * anyway (LIFETIMES above), and a grant once nothing of it is left. Clients have no lifetime, so:
+ */
+export const RETENTION = {
+  /**
+   * A client that was registered (or whose document was fetched) but never used at /token. An MCP
+   * client registers right before it sends the user to /authorize, and a sign-in lasts 10 minutes:
+   * an hour is plenty. With /register's rate limit (300 a minute), one address can keep about
+   * 20,000 unused registrations alive (an hour and a pruning period's worth), not millions.
+   */
+  unusedClient: 3600,
+  /**
+   * A client that was used, counted from its last use at /token, /revoke or /introspect. Longer than
+   * a refresh token lives (14 days, and every refresh is a use), so a client whose refresh token still
+   * works is never forgotten; a forgotten one simply registers again.
+   */
+  idleClient: 30 * 24 * 3600,
+  /** how often the housekeeping runs (index.ts), in seconds */
+  pruneEvery: 600,
 }
 
 export interface Context {

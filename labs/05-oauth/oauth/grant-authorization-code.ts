@@ -3,8 +3,9 @@ import type { Request } from 'express'
 import { z } from 'zod'
 import { type Context, nowSeconds } from './context.ts'
 import { OAuthError } from './errors.ts'
-import { type TokenResponse, issueTokens } from './issue.ts'
+import { type TokenResponse, mintTokens } from './issue.ts'
 import { isValidVerifier, verifyPkce } from './pkce.ts'
+import { sameResource } from './resource.ts'
 import { sha256 } from './secrets.ts'
 import type { Client } from './store.ts'
 
@@ -47,14 +48,15 @@ export async function authorizationCodeGrant(req: Request, context: Context, cli
   if (params.redirect_uri !== undefined && params.redirect_uri !== code.redirect_uri)
     throw invalidGrant("redirect_uri differs from the authorization request's")
   // RFC 8707 §2.2: a resource sent here must be the one the user approved.
-  if (params.resource !== undefined && params.resource !== grant.resource)
+  if (params.resource !== undefined && !sameResource(params.resource, grant.resource))
     throw new OAuthError('invalid_target', "resource differs from the authorization request's")
 
-  // Consume the code. If a parallel request won the race, this one is the replay.
-  if (!context.store.useCode(hash, now)) {
+  const refreshScope = client.grant_types.includes('refresh_token') ? grant.scope : undefined
+  const { response, tokens } = await mintTokens(context, grant, grant.scope, refreshScope)
+  // Consume the code and record its tokens, in one transaction. If a parallel request won the race, this one is the replay.
+  if (!context.store.redeemCode(hash, now, tokens)) {
     context.store.revokeGrant(grant.id, now, 'authorization code used twice')
     throw invalidGrant('The code was already used; the tokens issued for it are revoked')
   }
-  const refreshScope = client.grant_types.includes('refresh_token') ? grant.scope : undefined
-  return issueTokens(context, grant, grant.scope, refreshScope)
+  return response
 }

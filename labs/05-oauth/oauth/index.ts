@@ -7,7 +7,7 @@ import express, { type RequestHandler, Router } from 'express'
 import { authorize } from './authorize.ts'
 import { consent } from './consent.ts'
 import type { Context } from './context.ts'
-import { nowSeconds } from './context.ts'
+import { RETENTION, nowSeconds } from './context.ts'
 import { jsonErrors, pageErrors } from './errors.ts'
 import { introspect } from './introspect.ts'
 import { login } from './login.ts'
@@ -37,6 +37,8 @@ export interface AuthorizationServer {
   metadata: Record<string, unknown> // the RFC 8414 document it serves
   /** the resource server asks this after verifying a JWT: false if the token's jti is unknown, expired, or from a revoked grant */
   isAccessTokenActive(jti: string): boolean
+  /** housekeeping, run every RETENTION.pruneEvery by itself: deletes what can no longer be used, and says how many rows went */
+  prune(): Record<string, number>
   close(): void
 }
 
@@ -68,7 +70,7 @@ export function authorizationServer(options: AuthorizationServerOptions): Author
   router.get(metadataPath(options.issuer), (_req, res) => {
     res.json(metadata)
   })
-  router.get('/authorize', authorize(context), pageErrors)
+  router.get('/authorize', rateLimit(perMinute, context.clock), authorize(context), pageErrors) // each stores a pending request
   router.post('/authorize/login', rateLimit(perMinute, context.clock), form, login(context), pageErrors) // password guessing
   router.post('/authorize/consent', form, consent(context), pageErrors)
   router.post('/token', rateLimit(perMinute, context.clock), form, token(context), jsonErrors)
@@ -78,11 +80,26 @@ export function authorizationServer(options: AuthorizationServerOptions): Author
   router.all('/authorize', allow('GET'))
   router.all(['/authorize/login', '/authorize/consent', '/token', '/register', '/revoke', '/introspect'], allow('POST'))
 
+  // Nothing lives forever: expired and useless rows go now (after a restart), then every few minutes.
+  const prune = () => context.store.prune(nowSeconds(context), RETENTION)
+  prune()
+  const pruning = setInterval(() => {
+    try {
+      prune()
+    } catch (error) {
+      console.error(`authorization server: pruning failed, will try again: ${(error as Error).message}`)
+    }
+  }, RETENTION.pruneEvery * 1000).unref()
+
   return {
     router,
     metadata,
     isAccessTokenActive: (jti) => typeof jti === 'string' && context.store.isAccessTokenActive(jti, nowSeconds(context)),
-    close: () => context.store.close(),
+    prune,
+    close: () => {
+      clearInterval(pruning)
+      context.store.close()
+    },
   }
 }
 

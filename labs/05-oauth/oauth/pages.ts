@@ -1,5 +1,6 @@
 // The HTML pages a person sees: sign-in, consent, and errors. Plain forms, every value escaped.
 import type { Response } from 'express'
+import { isLoopbackUri } from './redirect-uris.ts'
 import type { AuthorizationRequest, Client } from './store.ts'
 
 /** What each scope lets a client do, in words a user can judge (MCP security: informed consent). */
@@ -102,6 +103,16 @@ export function consentPage(res: Response, view: ConsentView): void {
     view.client.source === 'metadata_document'
       ? 'It identified itself with a metadata document at that URL.'
       : 'It registered itself with this server: its name is not verified.'
+  // MCP (Client ID Metadata Documents) and the draft's security considerations: warn when a URL client's
+  // redirect URIs are all on this machine. The user trusts the host in the client id, but the code never
+  // goes there: the document is public, so any program on this computer can use that client id, listen
+  // on the loopback port and receive the code. Only the user knows whether they just started this app.
+  const loopbackOnly = view.client.source === 'metadata_document' && view.client.redirect_uris.every(isLoopbackUri)
+  const warning = loopbackOnly
+    ? `<p class="error" role="alert"><strong>Allow only if you started this application yourself, just now.</strong>
+Your answer goes to ${escapeHtml(redirect.host)}, a program on this computer, not to ${escapeHtml(new URL(view.client.client_id).host)}:
+any program running here can use this name and client id.</p>\n`
+    : ''
   const approve = view.granted.length > 0 ? '<button type="submit" name="decision" value="approve">Allow</button>\n' : ''
   sendPage(
     res,
@@ -110,7 +121,7 @@ export function consentPage(res: Response, view: ConsentView): void {
     `<p>Signed in as <strong>${escapeHtml(view.user)}</strong>.</p>
 <p>${clientLabel(view.client)} wants access to your notes. <span class="dim">${origin}</span></p>
 <p>After you decide you will be sent to <strong>${escapeHtml(redirect.host)}</strong>.</p>
-${granted}${refused}
+${warning}${granted}${refused}
 <form method="post" action="/authorize/consent">
 ${hidden(view.request, view.csrfToken)}
 ${approve}<button type="submit" name="decision" value="deny">Deny</button>

@@ -1,5 +1,6 @@
 // Redirect URIs: which ones a client may register, and when a request's URI matches a registered one.
 // The redirect URI is where the code goes: a loose rule here hands codes to an attacker.
+import { classifyAddress } from './ssrf.ts'
 
 /** The loopback IP literals a native app listens on (RFC 8252 §7.3, §8.3: not "localhost"). */
 const LOOPBACK_IP = /^http:\/\/(127\.0\.0\.1|\[::1\])(:\d{1,5})?(?=[/?#]|$)/
@@ -27,6 +28,12 @@ export function redirectUriProblem(uri: string): string | undefined {
     return 'http is only allowed for loopback hosts (127.0.0.1, [::1], localhost); use https'
   if (url.username !== '' || url.password !== '') return 'a redirect URI must not contain a user name or password'
   return undefined
+}
+
+/** Is the URI's host this machine (127.0.0.0/8, [::1], localhost)? Whatever program listens there gets the code. */
+export function isLoopbackUri(uri: string): boolean {
+  const host = URL.parse(uri)?.hostname.replace(/^\[|\]$/g, '')
+  return host !== undefined && (host === 'localhost' || host.endsWith('.localhost') || classifyAddress(host) === 'loopback')
 }
 
 /**

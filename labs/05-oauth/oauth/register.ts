@@ -62,6 +62,7 @@ export function register(context: Context): RequestHandler {
       client_name: metadata.client_name ?? null,
       source: 'registration',
       issued_at: nowSeconds(context),
+      cached_until: null,
     }
     context.store.saveClient(client)
     // §3.2.1: the client id, its secret (confidential clients; 0 = never expires), and the metadata as registered.

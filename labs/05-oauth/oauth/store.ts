@@ -19,6 +19,8 @@ export interface Client {
   source: 'registration' | 'metadata_document'
   /** when registered, or when the metadata document was last fetched */
   issued_at: number
+  /** metadata documents: until when the fetched copy may be used without fetching it again (RFC 9111); else null */
+  cached_until: number | null
 }
 
 /** A pending /authorize request, waiting for the user to sign in and decide. */
@@ -62,7 +64,12 @@ export interface RefreshToken {
   client_id: string
   scope: string
   expires_at: number
+  /** when it was rotated, or replaced by a retry's answer (grant-refresh-token.ts) */
   used_at: number | null
+  /** the hash of the refresh token its rotation issued; null while unused, and for a replaced one */
+  successor: string | null
+  /** the access token issued together with it (null in a data file older than this column) */
+  access_jti: string | null
 }
 
 export interface AccessToken {
@@ -86,7 +93,9 @@ CREATE TABLE IF NOT EXISTS clients (
   response_types TEXT NOT NULL,
   client_name TEXT,
   source TEXT NOT NULL,
-  issued_at INTEGER NOT NULL
+  issued_at INTEGER NOT NULL,
+  cached_until INTEGER,
+  last_used_at INTEGER
 );
 CREATE TABLE IF NOT EXISTS authorization_requests (
   id TEXT PRIMARY KEY,
@@ -125,7 +134,9 @@ CREATE TABLE IF NOT EXISTS refresh_tokens (
   client_id TEXT NOT NULL,
   scope TEXT NOT NULL,
   expires_at INTEGER NOT NULL,
-  used_at INTEGER
+  used_at INTEGER,
+  successor TEXT,
+  access_jti TEXT
 );
 CREATE TABLE IF NOT EXISTS access_tokens (
   jti TEXT PRIMARY KEY,
@@ -139,7 +150,22 @@ CREATE TABLE IF NOT EXISTS access_tokens (
 );
 CREATE INDEX IF NOT EXISTS refresh_tokens_by_grant ON refresh_tokens(grant_id);
 CREATE INDEX IF NOT EXISTS access_tokens_by_grant ON access_tokens(grant_id);
+CREATE INDEX IF NOT EXISTS grants_by_client ON grants(client_id);
 `
+
+/** Columns added since the first version of this lab: a data file written by it gets them on opening. */
+const ADDED_COLUMNS = [
+  ['clients', 'cached_until INTEGER'],
+  ['clients', 'last_used_at INTEGER'],
+  ['refresh_tokens', 'successor TEXT'],
+  ['refresh_tokens', 'access_jti TEXT'],
+]
+
+/** What one token response records: the access token's jti, and the refresh token if there is one. */
+export interface IssuedTokens {
+  access: AccessToken
+  refresh?: RefreshToken
+}
 
 type ClientRow = Omit<Client, 'redirect_uris' | 'grant_types' | 'response_types'> & {
   redirect_uris: string
@@ -156,18 +182,38 @@ export function openStore(file: string) {
   db.pragma('foreign_keys = ON')
   db.pragma('busy_timeout = 2000')
   db.exec(SCHEMA)
+  for (const [table, column] of ADDED_COLUMNS) {
+    const columns = db.pragma(`table_info(${table})`) as { name: string }[]
+    if (!columns.some((c) => c.name === column.split(' ')[0])) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column}`)
+  }
 
   const one = <T>(sql: string, ...params: unknown[]) => db.prepare(sql).get(...params) as T | undefined
   const run = (sql: string, ...params: unknown[]) => db.prepare(sql).run(...params)
+  const saveTokens = ({ access, refresh }: IssuedTokens) => {
+    run(
+      `INSERT INTO access_tokens (jti, grant_id, client_id, sub, scope, issued_at, expires_at, revoked_at)
+       VALUES (@jti, @grant_id, @client_id, @sub, @scope, @issued_at, @expires_at, @revoked_at)`,
+      access,
+    )
+    if (refresh)
+      run(
+        `INSERT INTO refresh_tokens (hash, grant_id, client_id, scope, expires_at, used_at, successor, access_jti)
+         VALUES (@hash, @grant_id, @client_id, @scope, @expires_at, @used_at, @successor, @access_jti)`,
+        refresh,
+      )
+  }
 
   return {
     // ---- clients (RFC 7591 registrations and fetched client ID metadata documents)
     saveClient(client: Client): void {
       run(
-        `INSERT INTO clients VALUES (@client_id, @secret_hash, @token_endpoint_auth_method, @redirect_uris, @grant_types,
-           @response_types, @client_name, @source, @issued_at)
+        `INSERT INTO clients (client_id, secret_hash, token_endpoint_auth_method, redirect_uris, grant_types, response_types, client_name,
+           source, issued_at, cached_until)
+         VALUES (@client_id, @secret_hash, @token_endpoint_auth_method, @redirect_uris, @grant_types, @response_types, @client_name,
+           @source, @issued_at, @cached_until)
          ON CONFLICT(client_id) DO UPDATE SET redirect_uris = excluded.redirect_uris, grant_types = excluded.grant_types,
-           response_types = excluded.response_types, client_name = excluded.client_name, issued_at = excluded.issued_at`,
+           response_types = excluded.response_types, client_name = excluded.client_name, issued_at = excluded.issued_at,
+           cached_until = excluded.cached_until`,
         {
           ...client,
           redirect_uris: JSON.stringify(client.redirect_uris),
@@ -177,7 +223,11 @@ export function openStore(file: string) {
       )
     },
     findClient(clientId: string): Client | undefined {
-      const row = one<ClientRow>('SELECT * FROM clients WHERE client_id = ?', clientId)
+      const row = one<ClientRow>(
+        `SELECT client_id, secret_hash, token_endpoint_auth_method, redirect_uris, grant_types, response_types, client_name, source,
+           issued_at, cached_until FROM clients WHERE client_id = ?`,
+        clientId,
+      )
       if (row === undefined) return undefined
       return {
         ...row,
@@ -185,6 +235,10 @@ export function openStore(file: string) {
         grant_types: JSON.parse(row.grant_types),
         response_types: JSON.parse(row.response_types),
       }
+    },
+    /** The client authenticated at the back channel: it is in use, so pruning leaves it alone. */
+    touchClient(clientId: string, now: number): void {
+      run('UPDATE clients SET last_used_at = ? WHERE client_id = ?', now, clientId)
     },
 
     // ---- pending authorization requests
@@ -230,27 +284,44 @@ export function openStore(file: string) {
     findCode(hash: string): Code | undefined {
       return one('SELECT * FROM codes WHERE hash = ?', hash)
     },
-    /** Marks a code used; false if it already was (two redemptions racing: only one wins). */
-    useCode(hash: string, now: number): boolean {
-      return run('UPDATE codes SET used_at = ? WHERE hash = ? AND used_at IS NULL', now, hash).changes === 1
-    },
+    /**
+     * The code becomes tokens: marked used and the tokens recorded, together or not at all.
+     * False if it was already used (two redemptions racing: only one wins).
+     */
+    redeemCode: db.transaction((hash: string, now: number, tokens: IssuedTokens): boolean => {
+      if (run('UPDATE codes SET used_at = ? WHERE hash = ? AND used_at IS NULL', now, hash).changes !== 1) return false
+      saveTokens(tokens)
+      return true
+    }),
 
     // ---- refresh tokens: one family per grant
-    saveRefreshToken(token: RefreshToken): void {
-      run('INSERT INTO refresh_tokens VALUES (@hash, @grant_id, @client_id, @scope, @expires_at, @used_at)', token)
-    },
     findRefreshToken(hash: string): RefreshToken | undefined {
-      return one('SELECT * FROM refresh_tokens WHERE hash = ?', hash)
+      return one(
+        'SELECT hash, grant_id, client_id, scope, expires_at, used_at, successor, access_jti FROM refresh_tokens WHERE hash = ?',
+        hash,
+      )
     },
-    /** Marks a refresh token rotated; false if it already was. */
-    useRefreshToken(hash: string, now: number): boolean {
-      return run('UPDATE refresh_tokens SET used_at = ? WHERE hash = ? AND used_at IS NULL', now, hash).changes === 1
+    /** Runs `work` as one transaction: every write in it is kept, or none (a crash half-way leaves nothing). */
+    transaction<T>(work: () => T): T {
+      return db.transaction(work)()
+    },
+    /** Rotation: the token is used, and `tokens` (its successor) recorded on it. Only inside transaction(). */
+    rotateRefreshToken(hash: string, now: number, tokens: IssuedTokens): void {
+      run('UPDATE refresh_tokens SET used_at = ?, successor = ? WHERE hash = ?', now, tokens.refresh!.hash, hash)
+      saveTokens(tokens)
+    },
+    /**
+     * A retry of a rotation: the successor issued before dies with its access token, and `tokens`
+     * take its place. The token keeps its first used_at. Only inside transaction().
+     */
+    replaceSuccessor(hash: string, successor: RefreshToken, now: number, tokens: IssuedTokens): void {
+      run('UPDATE refresh_tokens SET used_at = ? WHERE hash = ?', now, successor.hash)
+      run('UPDATE access_tokens SET revoked_at = ? WHERE jti = ? AND revoked_at IS NULL', now, successor.access_jti)
+      run('UPDATE refresh_tokens SET successor = ? WHERE hash = ?', tokens.refresh!.hash, hash)
+      saveTokens(tokens)
     },
 
     // ---- access tokens: the JWTs themselves are not stored, only their jti
-    saveAccessToken(token: AccessToken): void {
-      run('INSERT INTO access_tokens VALUES (@jti, @grant_id, @client_id, @sub, @scope, @issued_at, @expires_at, @revoked_at)', token)
-    },
     findAccessToken(jti: string): AccessToken | undefined {
       return one('SELECT * FROM access_tokens WHERE jti = ?', jti)
     },
@@ -268,11 +339,37 @@ export function openStore(file: string) {
       return row !== undefined
     },
 
-    /** Housekeeping: forget what can no longer be used. Used codes are kept until they expire, to catch replays. */
-    purgeExpired(now: number): void {
-      run('DELETE FROM authorization_requests WHERE expires_at <= ?', now)
-      run('DELETE FROM codes WHERE expires_at <= ?', now)
-    },
+    /**
+     * Housekeeping: forget what can no longer be used or matter (the periods: context.ts, RETENTION).
+     * Returns how many rows of each kind went. The order matters: a grant goes once nothing refers to it.
+     */
+    prune: db.transaction((now: number, retention: { unusedClient: number; idleClient: number }): Record<string, number> => {
+      const deleted = (sql: string, ...params: unknown[]) => run(sql, ...params).changes
+      return {
+        // pending sign-ins and codes after their lifetime: used codes are kept until then, to catch replays
+        authorization_requests: deleted('DELETE FROM authorization_requests WHERE expires_at <= ?', now),
+        codes: deleted('DELETE FROM codes WHERE expires_at <= ?', now),
+        // a token, used or revoked, until it would have expired: until then its return is a replay to catch,
+        // and its revocation must hold; after that it would be refused anyway
+        access_tokens: deleted('DELETE FROM access_tokens WHERE expires_at <= ?', now),
+        refresh_tokens: deleted('DELETE FROM refresh_tokens WHERE expires_at <= ?', now),
+        // a grant, revoked or not, once no code or token of it is left
+        grants: deleted(
+          `DELETE FROM grants WHERE NOT EXISTS (SELECT 1 FROM codes WHERE grant_id = grants.id)
+             AND NOT EXISTS (SELECT 1 FROM refresh_tokens WHERE grant_id = grants.id)
+             AND NOT EXISTS (SELECT 1 FROM access_tokens WHERE grant_id = grants.id)`,
+        ),
+        // a client with no grant and no sign-in in progress that was never used, or not for a long time
+        clients: deleted(
+          `DELETE FROM clients WHERE NOT EXISTS (SELECT 1 FROM grants WHERE client_id = clients.client_id)
+             AND NOT EXISTS (SELECT 1 FROM authorization_requests WHERE client_id = clients.client_id)
+             AND (CASE WHEN last_used_at IS NULL THEN issued_at + ? ELSE last_used_at + ? END) <= ?`,
+          retention.unusedClient,
+          retention.idleClient,
+          now,
+        ),
+      }
+    }),
 
     close(): void {
       db.close()

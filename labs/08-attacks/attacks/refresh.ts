@@ -42,7 +42,9 @@ const anonymously = async (ctx: AttackContext, as: AuthorizationServer): Promise
 
 export const refreshAttacks: Attack[] = [
   // OAuth 2.1 §4.3.1, RFC 9700 §4.14.2: a rotated refresh token coming back means two parties hold the
-  // family (the client and a thief); the server cannot tell which, so the whole grant ends.
+  // family (the client and a thief); the server cannot tell which, so the whole grant ends. A server with
+  // a reuse interval (lab 5) answers a replay right after the rotation as a retry whose answer was lost,
+  // replacing the client's tokens; the theft then shows when the client refreshes with its replaced token.
   attack(
     'refresh-replay',
     'a rotated refresh token replayed: does the family live?',
@@ -53,10 +55,17 @@ export const refreshAttacks: Attack[] = [
       const rotated = await as.refresh({ client, refreshToken: stolen! })
       if (rotated.status !== 200) return blocked(`even the first refresh failed: ${describe(rotated)}`)
       const replay = await as.refresh({ client, refreshToken: stolen! })
-      if (replay.status === 200) return gotThrough('the rotated-away refresh token worked again')
-      const newest = await as.refresh({ client, refreshToken: rotated.json.refresh_token })
-      if (newest.status === 200) return gotThrough('the replay was refused, but the newest refresh token still works')
-      return blocked(`replay → ${describe(replay)}; the whole family is dead`)
+      // The client carries on with the token it was given.
+      const clients = await as.refresh({ client, refreshToken: rotated.json.refresh_token })
+      if (replay.status !== 200)
+        return clients.status === 200
+          ? gotThrough('the replay was refused, but the newest refresh token still works')
+          : blocked(`replay → ${describe(replay)}; the whole family is dead`)
+      // The replay was answered (a reuse interval): the client's next refresh must expose it, and end the thief's tokens too.
+      if (clients.status === 200) return gotThrough('the replay got tokens, and the client still refreshes')
+      const thiefs = await as.refresh({ client, refreshToken: replay.json.refresh_token })
+      if (thiefs.status === 200) return gotThrough("the replay's refresh token outlived the client's")
+      return blocked(`replay → 200 (a reuse interval), but the client's next refresh → ${describe(clients)}: the whole family is dead`)
     },
   ),
   // RFC 6749 §6: a refresh may narrow the scope; asking for more than was granted must fail.
