@@ -30,7 +30,7 @@ describe('the vocabulary', () => {
     expect(new Set(ATTACKS.map((attack) => attack.id)).size).toBe(ATTACKS.length)
   })
 
-  it("each lab declares only known defences, and keeps the previous lab's (lab 7 drops two, saying why)", async () => {
+  it("each lab declares only known defences, and keeps the previous lab's (lab 7 drops one, saying why)", async () => {
     let previous: Defence[] = []
     for (const lab of targets) {
       const declared = await declaredDefences(lab)
@@ -39,7 +39,7 @@ describe('the vocabulary', () => {
         `lab ${lab.n}`,
       ).toEqual([])
       const dropped = previous.filter((defence) => !declared.includes(defence))
-      expect(dropped, `lab ${lab.n} drops defences of lab ${lab.n - 1}`).toEqual(lab.n === 7 ? ['live-token-check', 'ssrf-guard'] : [])
+      expect(dropped, `lab ${lab.n} drops defences of lab ${lab.n - 1}`).toEqual(lab.n === 7 ? ['live-token-check'] : [])
       previous = declared
     }
   })
@@ -92,7 +92,7 @@ describe.concurrent('the battery against every lab', () => {
           list(report.results.filter((r) => r.outcome === 'got through' && r.attack.defence !== 'live-token-check')),
           'lab 7: got through',
         ).toBe('')
-        expect(list(report.results.filter((r) => r.outcome === 'n/a' && r.attack.defence !== 'ssrf-guard')), 'lab 7: n/a').toBe('')
+        expect(list(report.results.filter((r) => r.outcome === 'n/a')), 'lab 7: n/a').toBe('')
       }
 
       // RFC 6750 §5.3, MCP security: nothing the battery obtained (tokens, codes, secrets, passwords) is in a log line.
