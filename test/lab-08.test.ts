@@ -92,7 +92,7 @@ describe.concurrent('the battery against every lab', () => {
           list(report.results.filter((r) => r.outcome === 'got through' && r.attack.defence !== 'live-token-check')),
           'lab 7: got through',
         ).toBe('')
-        expect(list(report.results.filter((r) => r.outcome === 'n/a' && r.attack.defence !== 'ssrf-guard')), 'lab 7: n/a').toBe('')
+        expect(list(report.results.filter((r) => r.outcome === 'n/a')), 'lab 7: n/a').toBe('')
       }
 
       // RFC 6750 §5.3, MCP security: nothing the battery obtained (tokens, codes, secrets, passwords) is in a log line.

@@ -15,7 +15,9 @@ export function resourceMetadataUrl(resource: string): string {
 }
 
 export function metadataRoutes({ resource, issuer, scopes }: MetadataOptions): Router {
-  const router = Router()
+  // Well-known URLs are matched exactly (RFC 3986 §6.2.1): /mcp/ or /MCP after the well-known string is
+  // another resource's metadata URL (RFC 9728 §3.1), not ours, so it is a 404 and not our document.
+  const router = Router({ strict: true, caseSensitive: true })
 
   // RFC 9728 §2: who we are, and which authorization servers issue tokens for us.
   const protectedResource = {

@@ -1,7 +1,9 @@
 // Lab 7's checks: `npm run check 7`. Discovery to the provider, real flows through its pages, the scope
 // gate on its tokens, refresh rotation, revocation (seen only through introspection), key rotation.
 import { createPublicKey, generateKeyPairSync } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer as createHttpsServer } from 'node:https'
+import { createServer as createTcpServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -12,7 +14,8 @@ import { authorizationRequestUrl, pkcePair } from '@workshop/kit/authorization-r
 import { Browser, type ServerMetadata, type Session, refresh, registerClient, revoke, signIn } from '@workshop/kit/idp-flow'
 import { type RunningProcess, freePort, startProcess } from '@workshop/kit/lab-process'
 import { runIfMain } from '@workshop/kit/run-checks'
-import { firstForm } from '@workshop/kit/user-agent'
+import { selfSignedCertificate } from '@workshop/kit/self-signed'
+import { firstForm, pageText } from '@workshop/kit/user-agent'
 import { freshClientData, walk } from '@workshop/kit/walk'
 
 const call = (name: string, args: Record<string, unknown> = {}) => rpc('tools/call', { name, arguments: args })
@@ -85,6 +88,50 @@ async function expectRedirectError(t: CheckContext, server: ServerMetadata, url:
 function expectStepUp(reply: Reply, scope: string): void {
   expectChallenge(reply, 403, 'insufficient_scope')
   expectEqual(reply.challenge?.params.scope, scope, "the challenge's scope")
+}
+
+/** A listener on 127.0.0.1 that only counts connections: if the provider fetches from it, we see it. */
+async function withTrap<T>(use: (port: number, connections: () => number) => Promise<T>): Promise<T> {
+  let connections = 0
+  const trap = createTcpServer((socket) => {
+    connections++
+    socket.destroy()
+  })
+  await new Promise<void>((resolve) => trap.listen(0, '127.0.0.1', resolve))
+  try {
+    return await use((trap.address() as { port: number }).port, () => connections)
+  } finally {
+    trap.close()
+  }
+}
+
+/**
+ * A client ID metadata document served over https on this machine, as a client would host it on the
+ * web (draft-ietf-oauth-client-id-metadata-document §4). The certificate is made for the check; the
+ * provider is told to trust it through NODE_EXTRA_CA_CERTS=`caFile`.
+ */
+async function serveMetadataDocument(dir: string, redirectUri: string) {
+  const { cert, key } = selfSignedCertificate()
+  const caFile = join(dir, 'client-metadata-ca.pem')
+  writeFileSync(caFile, cert)
+  let fetches = 0
+  const server = createHttpsServer({ cert, key }, (req, res) => {
+    fetches++
+    if (req.url !== '/client.json') return void res.writeHead(404).end()
+    res.writeHead(200, { 'Content-Type': 'application/json' }).end(
+      JSON.stringify({
+        client_id: url, // draft §4: the document names the URL it lives at, exactly
+        client_name: 'Lab 6 client, by metadata document',
+        redirect_uris: [redirectUri],
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code'],
+        token_endpoint_auth_method: 'none', // a public document can hold no secret
+      }),
+    )
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const url = `https://127.0.0.1:${(server.address() as { port: number }).port}/client.json`
+  return { url, caFile, fetches: () => fetches, close: () => server.close() }
 }
 
 // A second pair of processes for introspection: a provider issuing opaque 5-second tokens and a
@@ -284,6 +331,26 @@ export const checks: Check[] = [
     },
   },
   {
+    id: 'resource-case',
+    title: 'resource with an upper-case scheme and host names the same MCP server: aud is its canonical URL; an upper-case path does not',
+    spec: 'MCP authorization §Canonical Server URI, RFC 3986 §6.2.2.1, RFC 8707 §2',
+    async run(t) {
+      const url = new URL(t.mcpUrl)
+      const shouted = `HTTP://${url.host.toUpperCase()}${url.pathname}` // HTTP://127.0.0.1:PORT/mcp
+      const token = (await signInAs(t, 'alice', 'wonderland', 'notes:read', { resource: shouted })).tokens.access_token
+      expectEqual(claims(token).aud, t.mcpUrl, "the token's aud")
+      rpcResult(await t.mcp(readNotes, { token }))
+      const { server } = await discover(t)
+      const clientId = await registerClient(server, REDIRECT_URI, (req) => t.send(req))
+      await expectRedirectError(
+        t,
+        server,
+        authorizationUrl(server, clientId, t.mcpUrl, { resource: `${url.origin}${url.pathname.toUpperCase()}` }),
+        'invalid_target',
+      )
+    },
+  },
+  {
     id: 'bad-client',
     title: 'an unknown client_id or an unregistered redirect_uri gets an error page, never a redirect',
     spec: 'OAuth 2.1 §4.1.2.1, §7.12.2 (open redirectors)',
@@ -314,6 +381,38 @@ export const checks: Check[] = [
         expectStatus(reply, 400)
         assert(['invalid_redirect_uri', 'invalid_client_metadata'].includes(reply.json?.error), `${uri}: error ${reply.json?.error}`)
       }
+    },
+  },
+  {
+    id: 'metadata-document-ssrf',
+    title: 'client ID metadata documents are advertised; a client id URL on loopback or a private address is refused, never fetched',
+    spec: 'draft-ietf-oauth-client-id-metadata-document (SSRF), RFC 6890, MCP authorization §Client ID Metadata Documents',
+    async run(t) {
+      assert(
+        process.env.ALLOW_LOOPBACK_CLIENT_METADATA !== '1',
+        'unset ALLOW_LOOPBACK_CLIENT_METADATA: this check needs the production policy',
+      )
+      const { server } = await discover(t)
+      expectEqual(server.client_id_metadata_document_supported, true, 'client_id_metadata_document_supported')
+      await withTrap(async (port, connections) => {
+        const refusals: Record<string, RegExp> = {
+          [`https://127.0.0.1:${port}/client.json`]: /default https port/,
+          [`https://localhost:${port}/client.json`]: /default https port/,
+          'https://127.0.0.1/client.json': /private, loopback or reserved/,
+          'https://localhost/client.json': /private, loopback or reserved/,
+          'https://[::ffff:7f00:1]/client.json': /private, loopback or reserved/, // loopback in IPv6 disguise
+          'https://10.0.0.1/client.json': /private, loopback or reserved/,
+          'https://169.254.169.254/latest/meta-data': /private, loopback or reserved/, // the cloud metadata service
+        }
+        for (const [clientId, reason] of Object.entries(refusals)) {
+          const reply = await t.send({ url: authorizationUrl(server, clientId, t.mcpUrl) })
+          expectStatus(reply, 400)
+          assert(reply.headers.location === undefined, `${clientId}: the error was redirected`)
+          const text = pageText(reply.text, 400)
+          assert(/invalid_client/.test(text) && reason.test(text), `${clientId}: the error page says "${text}"`)
+        }
+        expectEqual(connections(), 0, 'connections the provider made to the loopback port a client id named')
+      })
     },
   },
   {
@@ -589,6 +688,41 @@ export const checks: Check[] = [
       // Local JWT validation cannot see a revocation before the token expires: the client says so.
       assert(run.output.includes('the revoked refresh token is refused'), 'the provider did not revoke the refresh token')
       assert(/Tool result\n/.test(run.output), 'the walk did not end with a tool result')
+    },
+  },
+  {
+    id: 'lab6-client-metadata-document',
+    title: "lab 6's client registers by metadata document and walks the flow (an https URL here, with ALLOW_LOOPBACK_CLIENT_METADATA=1)",
+    spec: 'MCP authorization §Client ID Metadata Documents, draft-ietf-oauth-client-id-metadata-document §3, §4',
+    async run(t) {
+      const dir = mkdtempSync(join(tmpdir(), 'lab7-cimd-'))
+      const redirectUri = 'http://127.0.0.1:8976/callback' // the walk's own (its REDIRECT_URI default)
+      const document = await serveMetadataDocument(dir, redirectUri)
+      const running: RunningProcess[] = []
+      try {
+        const env = { DATA_DIR: dir, ALLOW_LOOPBACK_CLIENT_METADATA: '1', NODE_EXTRA_CA_CERTS: document.caFile }
+        const idp = await startProcess('provider (loopback metadata documents)', lab('./idp/server.ts'), await freePort(), { env })
+        running.push(idp)
+        const rs = await startProcess('resource server', lab('./server.ts'), await freePort(), {
+          env: { DATA_DIR: dir, IDP_URL: idp.base },
+        })
+        running.push(rs)
+        const run = await walk(`${rs.base}/mcp`, freshClientData(), ['--client-metadata-url', document.url])
+        assert(run.code === 0, `the walk exited ${run.code}:\n${run.output.split('\n').slice(-6).join('\n')}`)
+        assert(!run.legs.includes('Registration'), 'the client registered dynamically instead')
+        assert(run.output.includes(`client_id=${document.url}`), 'the token request does not carry the document URL as client_id')
+        assert(document.fetches() > 0, 'the provider never fetched the document')
+        assert(/Tool result\n/.test(run.output), 'the walk did not end with a tool result')
+        // The opt-in opens this machine, nothing else: a private address is still refused.
+        const { server } = await discover(t, `${rs.base}/mcp`)
+        const reply = await t.send({ url: authorizationUrl(server, 'https://10.0.0.1/client.json', `${rs.base}/mcp`) })
+        expectStatus(reply, 400)
+        assert(/private, loopback or reserved/.test(pageText(reply.text, 400)), `10.0.0.1: ${pageText(reply.text)}`)
+      } finally {
+        await Promise.all(running.map((p) => p.stop()))
+        document.close()
+        rmSync(dir, { recursive: true, force: true })
+      }
     },
   },
 ]

@@ -74,11 +74,11 @@ const certified: Defence[] = [
   'anti-framing', // idp/server.ts: X-Frame-Options DENY, frame-ancestors 'none' on every page
   'registration-checks', // oidc-provider and idp/provider.ts's redirect URI validator
   'introspection-auth', // idp/provider.ts: introspection for the resource server's own client only
+  'ssrf-guard', // idp/client-id-metadata.ts, idp/ssrf.ts: a client id URL is fetched only from a public address, on port 443
   // live-token-check only with TOKEN_VALIDATION=introspection (introspection.ts asks the provider on every
   // call). By default the resource server checks JWTs offline (keys.ts), so a revoked access token works
   // until it expires (10 minutes): the trade-off in lab 7's README. (The same variable reaches the battery.)
   ...(process.env.TOKEN_VALIDATION === 'introspection' ? (['live-token-check'] as const) : []),
-  // Not here: ssrf-guard. This provider does not accept client ID metadata documents at all.
 ]
 
 /** Each lab's defences, by its folder. Lab 6 adds a client, not a server: it runs lab 5's. */

@@ -61,6 +61,7 @@ declare module 'oidc-provider' {
   export const errors: {
     OIDCProviderError: typeof OIDCProviderError
     InvalidTarget: typeof OIDCProviderError
+    InvalidClient: typeof OIDCProviderError
     InvalidRedirectUri: typeof OIDCProviderError
     SessionNotFound: typeof OIDCProviderError
   }

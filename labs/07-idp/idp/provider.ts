@@ -1,6 +1,7 @@
 // oidc-provider, configured for MCP. Everything lab 5 wrote by hand is a line of configuration here;
 // each line says which rule it switches on. Reference: https://github.com/panva/node-oidc-provider/blob/main/docs/README.md
 import Provider, { errors, type Client } from 'oidc-provider'
+import { type FetchPolicy, fetchRefusal, guardedFetch } from './client-id-metadata.ts'
 import type { Secrets } from './keys.ts'
 import { renderError } from './pages.ts'
 import type { UserDirectory } from './users.ts'
@@ -17,9 +18,21 @@ export interface ProviderOptions {
   /** 'jwt': RFC 9068 tokens the resource server verifies itself; 'opaque': it must ask (introspection) */
   accessTokenFormat: 'jwt' | 'opaque'
   accessTokenTtl: number // seconds
+  /** what the provider may fetch when a client id is a URL (client-id-metadata.ts) */
+  fetchPolicy: FetchPolicy
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '[::1]', 'localhost'])
+
+/**
+ * MCP authorization §Canonical Server URI: "implementations SHOULD accept uppercase scheme and host
+ * components". Scheme and host are case-insensitive (RFC 3986 §3.1, §3.2.2), so they are compared
+ * lower-cased; the rest (port, path, query) stays exactly as written: /MCP is another resource.
+ */
+export function canonicalResource(resource: string): string {
+  const match = /^([a-z][a-z\d+.-]*:\/\/[^/?#]*)(.*)$/is.exec(resource)
+  return match ? match[1].toLowerCase() + match[2] : resource
+}
 
 export function createProvider(options: ProviderOptions): Provider {
   const { secrets, users } = options
@@ -82,6 +95,18 @@ export function createProvider(options: ProviderOptions): Provider {
       },
       dPoP: { enabled: false }, // the resource server speaks Bearer (RFC 6750) only
       rpInitiatedLogout: { enabled: false },
+      // MCP's preferred registration: the client id is an https URL, its JSON document the registration.
+      // Experimental in oidc-provider: `ack` names the draft implemented, and a new draft fails at startup.
+      clientIdMetadataDocument: {
+        enabled: true,
+        ack: 'draft-02',
+        // Before any fetch: the URL's shape and where its host resolves, with the reason on the error page.
+        async allowFetch(_ctx: unknown, clientId: string) {
+          const refusal = await fetchRefusal(clientId, options.fetchPolicy)
+          if (refusal) throw new errors.InvalidClient(refusal)
+          return true
+        },
+      },
       resourceIndicators: {
         enabled: true, // RFC 8707: the token's aud is the one MCP server it was asked for
         // No resource, no token: a token for "anyone" is what MCP forbids (token passthrough).
@@ -90,11 +115,12 @@ export function createProvider(options: ProviderOptions): Provider {
           throw new errors.InvalidTarget('resource (RFC 8707) is required: name the MCP server the token is for')
         },
         useGrantedResource: async () => true, // a refresh without resource= stays bound to the granted one
-        async getResourceServerInfo(_ctx: unknown, resource: string) {
-          if (!options.isKnownResource(resource)) throw new errors.InvalidTarget(`no MCP server is registered as ${resource}`)
+        async getResourceServerInfo(_ctx: unknown, requested: string) {
+          const resource = canonicalResource(requested) // HTTP://127.0.0.1:9000/mcp is http://127.0.0.1:9000/mcp
+          if (!options.isKnownResource(resource)) throw new errors.InvalidTarget(`no MCP server is registered as ${requested}`)
           return {
             scope: options.resourceScopes.join(' '), // the most a token for this resource can carry
-            audience: resource, // RFC 9068 §3: aud = the resource indicator, byte for byte
+            audience: resource, // RFC 9068 §3: aud = the resource indicator, in the canonical form the server compares
             accessTokenTTL: options.accessTokenTtl,
             accessTokenFormat: options.accessTokenFormat, // 'jwt': typ "at+jwt", iss, sub, aud, exp, iat, jti, client_id, scope
             jwt: { sign: { alg: 'RS256', kid: signingKey.jwk.kid } },
@@ -126,6 +152,9 @@ export function createProvider(options: ProviderOptions): Provider {
       },
     },
 
+    // Every document the provider fetches (metadata documents, a client's jwks_uri) goes through the SSRF guard.
+    fetch: guardedFetch(options.fetchPolicy),
+
     // Browser-based clients may call the token endpoint from the origin of one of their redirect URIs.
     clientBasedCORS: (_ctx: unknown, origin: string, client: Client) =>
       client.redirectUris.some((uri) => URL.parse(uri)?.origin === origin),
@@ -144,10 +173,9 @@ export function createProvider(options: ProviderOptions): Provider {
     },
   )
   for (const event of ['grant.error', 'authorization.error', 'registration_create.error', 'introspection.error', 'revocation.error']) {
-    provider.on(event, (_ctx: unknown, error: { error?: string; error_description?: string }) => {
-      console.log(
-        `${event.replace('.error', '')}: ${error.error ?? 'error'}${error.error_description ? ` (${error.error_description})` : ''}`,
-      )
+    provider.on(event, (_ctx: unknown, error: { error?: string; error_description?: string; error_detail?: string }) => {
+      const why = [error.error_description, error.error_detail].filter(Boolean).join(': ') // detail: e.g. why a fetch failed
+      console.log(`${event.replace('.error', '')}: ${error.error ?? 'error'}${why ? ` (${why})` : ''}`)
     })
   }
   provider.on('server_error', (_ctx: unknown, error: Error) => console.error(`provider error: ${error.message}`))

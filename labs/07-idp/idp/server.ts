@@ -9,7 +9,7 @@ import type { Provider } from 'oidc-provider'
 import { serve } from '../serve.ts'
 import { interactionRoutes } from './interactions.ts'
 import { loadSecrets, pruneRetired, rotate, saveSecrets } from './keys.ts'
-import { createProvider } from './provider.ts'
+import { canonicalResource, createProvider } from './provider.ts'
 import { sqliteAdapter } from './sqlite-adapter.ts'
 import { demoUsers } from './users.ts'
 
@@ -27,9 +27,14 @@ if (FORMAT !== 'jwt' && FORMAT !== 'opaque') {
 }
 const ACCESS_TOKEN_TTL = Number(process.env.ACCESS_TOKEN_TTL ?? 600) // 10 minutes: short, because a JWT cannot be recalled
 // Which MCP servers may be a token's audience: the listed ones, or any loopback /mcp endpoint (the workshop's ports vary).
-const RESOURCES = process.env.MCP_RESOURCES?.split(',').map((r) => r.trim())
+// Both sides of the comparison are canonical: scheme and host in lower case (provider.ts).
+const RESOURCES = process.env.MCP_RESOURCES?.split(',').map((r) => canonicalResource(r.trim()))
 const isKnownResource = (resource: string) =>
   RESOURCES ? RESOURCES.includes(resource) : /^http:\/\/127\.0\.0\.1:\d{1,5}\/mcp$/.test(resource)
+
+// Client ID metadata documents come from public https URLs only. Lab only: ALLOW_LOOPBACK_CLIENT_METADATA=1
+// also lets the provider fetch from this machine (https://127.0.0.1:<port>/…), for a document you serve yourself.
+const ALLOW_LOOPBACK_CLIENT_METADATA = process.env.ALLOW_LOOPBACK_CLIENT_METADATA === '1'
 
 const secretsFile = join(DATA_DIR, `07-idp-${PORT}-secrets.json`)
 const adapter = sqliteAdapter(join(DATA_DIR, `07-idp-${PORT}.sqlite`))
@@ -55,6 +60,7 @@ const build = () =>
     resourceScopes: ['notes:read', 'notes:write', 'notes:admin'],
     accessTokenFormat: FORMAT,
     accessTokenTtl: ACCESS_TOKEN_TTL,
+    fetchPolicy: { allowLoopback: ALLOW_LOOPBACK_CLIENT_METADATA },
   })
 // oidc-provider fixes its keys when constructed. Rotation builds a new instance behind the same
 // listener; sessions, clients and grants live in SQLite, so nothing in flight is lost.
@@ -120,4 +126,5 @@ const failed: ErrorRequestHandler = (error, _req, res, _next) => {
 app.use(failed)
 
 console.log(`identity provider ${ISSUER}: ${FORMAT} access tokens, ${ACCESS_TOKEN_TTL} s; data in ${DATA_DIR}`)
+if (ALLOW_LOOPBACK_CLIENT_METADATA) console.log('ALLOW_LOOPBACK_CLIENT_METADATA=1: client ID metadata documents may come from this machine')
 serve(app, { port: PORT, url: ISSUER })
