@@ -231,6 +231,20 @@ export const checks = [
   ),
 
   check(
+    'resource-metadata-exact',
+    "the metadata URL with a trailing slash or another case is another resource's → 404",
+    'RFC 9728 §3.1, §3.3',
+    async (t) => {
+      expectEqual((await metadata(t.url('/.well-known/oauth-protected-resource/mcp'))).resource, t.mcp, 'resource')
+      for (const path of ['/.well-known/oauth-protected-resource/mcp/', '/.well-known/oauth-protected-resource/MCP']) {
+        const reply = await exchange($`curl -si ${t.url(path)}`)
+        expectStatus(reply, 404)
+        assert(reply.json?.resource === undefined, `${path} serves a resource document`)
+      }
+    },
+  ),
+
+  check(
     'challenge-scope',
     'the 401 challenge names a scope, every one of them in scopes_supported, no offline_access',
     'MCP authorization §Scope Selection, RFC 6750 §3',

@@ -51,6 +51,8 @@ export interface StartOptions {
   client?: RegisteredClient
   scope?: string
   pkce?: PkcePair
+  /** the client's state (OAuth 2.1 §4.1.1); a fresh random one by default */
+  state?: string
   redirectUri?: string
   /** parameters to add or replace; undefined removes one */
   params?: Record<string, string | undefined>
@@ -132,7 +134,7 @@ export class AuthorizationServer {
   async start(options: StartOptions = {}): Promise<Attempt> {
     const client = options.client ?? (await this.client('public'))
     const pkce = options.pkce ?? pkcePair()
-    const state = randomBytes(8).toString('hex')
+    const state = options.state ?? randomBytes(8).toString('hex')
     const redirectUri = options.redirectUri ?? client.redirect_uris[0]
     const browser = this.browser()
     const page = await this.open(browser, this.authorizationUrl({ ...options, client, pkce, state, redirectUri }))
