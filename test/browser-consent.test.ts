@@ -8,11 +8,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type BrowserContext, chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { CheckContext } from '@workshop/kit/checks'
 import { type RunningLab, startLab } from '@workshop/kit/lab-process'
 import { findLab } from '@workshop/kit/labs'
 import { pkcePair } from '@workshop/kit/authorization-request'
-import { authorizationUrl, exchangeCode, registerClient } from '@workshop/kit/oauth-flow'
+import { authorizationServerAt } from '@workshop/kit/oauth-client'
 
 // CHROMIUM_PATH names any Chromium or Chrome (on macOS, e.g. /Applications/Google Chrome.app/Contents/MacOS/Google Chrome).
 const CHROMIUM = [process.env.CHROMIUM_PATH, '/usr/lib/chromium/chromium', '/usr/bin/chromium'].find(
@@ -63,14 +62,14 @@ describe.skipIf(skip)('consent in a real browser (lab 5)', () => {
   })
 
   it('signs in as alice, approves, and arrives at the loopback callback with code, state and iss', async () => {
-    const t = new CheckContext(lab.base)
+    const oauth = await authorizationServerAt(lab.base, lab.mcpUrl)
     const redirectUri = `http://127.0.0.1:${(callback.address() as AddressInfo).port}/callback`
-    const client = await registerClient(t, { client_name: 'Browser test client', redirect_uris: [redirectUri] })
+    const client = await oauth.registerClient({ client_name: 'Browser test client', redirect_uris: [redirectUri] })
     const pkce = pkcePair()
     const state = 'browser-state-1'
     const page = await browser.newPage()
 
-    await page.goto(t.url(authorizationUrl(t, { client, pkce, state, redirectUri, scope: 'notes:read notes:write' })))
+    await page.goto(oauth.authorizationUrl({ client, pkce, state, redirectUri, scope: 'notes:read notes:write' }))
     await page.fill('input[name=username]', 'alice')
     await page.fill('input[name=password]', 'wonderland')
     await page.click('button[type=submit]')
@@ -84,12 +83,12 @@ describe.skipIf(skip)('consent in a real browser (lab 5)', () => {
 
     const arrived = new URL(page.url())
     expect(arrived.searchParams.get('state')).toBe(state)
-    expect(arrived.searchParams.get('iss')).toBe(t.base) // RFC 9207
+    expect(arrived.searchParams.get('iss')).toBe(lab.base) // RFC 9207
     const code = arrived.searchParams.get('code')
     expect(code).toBeTruthy()
     expect(callbacks.find((url) => url.pathname === '/callback')?.searchParams.get('code')).toBe(code) // the listener got it too
 
-    const tokens = await exchangeCode(t, { client, code: code!, verifier: pkce.verifier, redirectUri, resource: t.mcpUrl })
+    const tokens = await oauth.exchange({ client, code: code!, verifier: pkce.verifier, redirectUri, resource: lab.mcpUrl })
     expect(tokens.status).toBe(200)
     expect(tokens.json.scope).toBe('notes:read notes:write')
   })

@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import express from 'express'
 import { type AuthorizationServer, authorizationServer } from '../labs/05-oauth/oauth/index.ts'
-import { CheckContext } from '@workshop/kit/checks'
+import { AuthorizationServer as OAuthClient } from '@workshop/kit/oauth-client'
 
 export function listen(server: Server): Promise<string> {
   return new Promise((resolve) =>
@@ -17,7 +17,7 @@ export function listen(server: Server): Promise<string> {
 export async function inProcess(
   clock: () => number,
   databaseFile = ':memory:',
-): Promise<{ as: AuthorizationServer; t: CheckContext; stop: () => void }> {
+): Promise<{ as: AuthorizationServer; oauth: OAuthClient; base: string; stop: () => void }> {
   const app = express()
   const listener = createServer(app)
   const base = await listen(listener)
@@ -37,5 +37,7 @@ export async function inProcess(
     listener.close()
     as.close()
   }
-  return { as, t: new CheckContext(base), stop }
+  // A client's handle on it, from its metadata, as lab 8 and the tooling drive any authorization server.
+  const oauth = new OAuthClient(as.metadata as never, `${base}/mcp`)
+  return { as, oauth, base, stop }
 }

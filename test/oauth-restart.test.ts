@@ -6,19 +6,10 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { CheckContext } from '@workshop/kit/checks'
-import { rpc } from '@workshop/kit/http'
+import { mcpHeaders, rpc, send } from '@workshop/kit/http'
 import { type RunningLab, startLab } from '@workshop/kit/lab-process'
 import { findLab } from '@workshop/kit/labs'
-import {
-  CALLBACK,
-  type RegisteredClient,
-  introspectToken,
-  obtainTokens,
-  refreshTokens,
-  registerClient,
-  startAuthorization,
-} from '@workshop/kit/oauth-flow'
+import { CALLBACK, type RegisteredClient, authorizationServerAt } from '@workshop/kit/oauth-client'
 
 const readNotes = rpc('tools/call', { name: 'read_notes', arguments: {} })
 
@@ -52,34 +43,35 @@ describe('lab 5 after a restart', () => {
   it('keeps registered clients, their secrets, document clients, grants and refresh tokens', async () => {
     lab = await startLab(findLab('5'), { env })
     const { port } = lab
-    const t = new CheckContext(lab.base)
-    const confidential = await registerClient(t, { token_endpoint_auth_method: 'client_secret_basic' })
+    const oauth = await authorizationServerAt(lab.base, lab.mcpUrl)
+    const mcp = lab.mcpUrl
+    const confidential = await oauth.registerClient({ token_endpoint_auth_method: 'client_secret_basic' })
     const documentClient: RegisteredClient = {
       client_id: `http://127.0.0.1:${(documents.address() as AddressInfo).port}/oauth-client.json`,
       token_endpoint_auth_method: 'none',
       redirect_uris: [CALLBACK],
     }
-    const alice = await obtainTokens(t, { user: 'alice', client: confidential })
-    const bob = await obtainTokens(t, { user: 'bob', client: documentClient, scope: 'notes:read' })
-    const rotated = await refreshTokens(t, { client: confidential, refreshToken: alice.refresh_token! })
+    const alice = await oauth.tokens({ user: 'alice', client: confidential })
+    const bob = await oauth.tokens({ user: 'bob', client: documentClient, scope: 'notes:read' })
+    const rotated = await oauth.refresh({ client: confidential, refreshToken: alice.refresh_token! })
     expect(rotated.status).toBe(200)
 
     await lab.stop()
     lab = await startLab(findLab('5'), { env, port })
 
     // An access token issued before the restart is still known (its jti is stored)…
-    expect((await t.mcp(readNotes, { token: rotated.json.access_token })).status).toBe(200)
+    expect((await send({ url: mcp, headers: mcpHeaders(rotated.json.access_token), body: readNotes })).status).toBe(200)
     // …the confidential client's secret still verifies…
-    const introspection = await introspectToken(t, { client: confidential, token: rotated.json.refresh_token })
+    const introspection = await oauth.introspect({ client: confidential, token: rotated.json.refresh_token })
     expect(introspection.json).toMatchObject({ active: true, sub: 'alice' })
     // …its refresh token still works, and reuse of the one rotated before the restart is still caught.
-    expect((await refreshTokens(t, { client: confidential, refreshToken: rotated.json.refresh_token })).status).toBe(200)
-    expect((await refreshTokens(t, { client: confidential, refreshToken: alice.refresh_token! })).json?.error).toBe('invalid_grant')
+    expect((await oauth.refresh({ client: confidential, refreshToken: rotated.json.refresh_token })).status).toBe(200)
+    expect((await oauth.refresh({ client: confidential, refreshToken: alice.refresh_token! })).json?.error).toBe('invalid_grant')
     // The metadata-document client's grant survived too.
-    const bobRefreshed = await refreshTokens(t, { client: documentClient, refreshToken: bob.refresh_token! })
+    const bobRefreshed = await oauth.refresh({ client: documentClient, refreshToken: bob.refresh_token! })
     expect([bobRefreshed.status, bobRefreshed.json.scope]).toEqual([200, 'notes:read'])
     // And the registered client can start a new authorization.
-    expect((await startAuthorization(t, { client: confidential })).reply.status).toBe(200)
+    expect((await oauth.start({ client: confidential })).reply.status).toBe(200)
 
     // Nothing secret went to the log (MCP security: no tokens in logs).
     const log = lab.output()

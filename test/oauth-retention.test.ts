@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { expect, it } from 'vitest'
 import { RETENTION } from '../labs/05-oauth/oauth/context.ts'
-import { type RegisteredClient, obtainTokens, registerClient, refreshTokens, startAuthorization } from '@workshop/kit/oauth-flow'
+import { type RegisteredClient } from '@workshop/kit/oauth-client'
 import { inProcess } from './oauth-in-process.ts'
 
 const DAY = 86_400
@@ -32,7 +32,7 @@ it(
     const file = join(mkdtempSync(join(tmpdir(), 'mcp-workshop-retention-')), 'oauth.sqlite')
     let now = Date.parse('2030-01-01T00:00:00Z')
     const start = now
-    const { as, t, stop } = await inProcess(() => now, file)
+    const { as, oauth, stop } = await inProcess(() => now, file)
     const probe = new Database(file)
     const measure = () => {
       probe.pragma('wal_checkpoint(TRUNCATE)') // everything in the main file, so its size is the whole story
@@ -56,8 +56,8 @@ it(
         as.prune() // what the timer does every RETENTION.pruneEvery
 
         if (seconds >= nextSession) {
-          const client = await registerClient(t, { client_name: `session ${written.sessions}` })
-          const tokens = await obtainTokens(t, { user: 'alice', client, scope: 'notes:read' })
+          const client = await oauth.registerClient({ client_name: `session ${written.sessions}` })
+          const tokens = await oauth.tokens({ user: 'alice', client, scope: 'notes:read' })
           sessions.push({ client, refreshToken: tokens.refresh_token!, until: seconds + SESSION_DAYS * DAY })
           written.sessions++
           nextSession += SESSION_EVERY * DAY
@@ -65,16 +65,16 @@ it(
         const active = sessions.filter((s) => s.until > seconds)
         for (due.refreshes += perStep(REFRESHES); due.refreshes >= 1; due.refreshes--) {
           const session = active[written.refreshes % active.length]
-          const reply = await refreshTokens(t, { client: session.client, refreshToken: session.refreshToken })
+          const reply = await oauth.refresh({ client: session.client, refreshToken: session.refreshToken })
           expect(reply.status, reply.text).toBe(200)
           session.refreshToken = reply.json.refresh_token
           written.refreshes++
         }
         for (due.registrations += perStep(REGISTRATIONS); due.registrations >= 1; due.registrations--) {
-          await registerClient(t, { client_name: `never used ${written.registrations++}` })
+          await oauth.registerClient({ client_name: `never used ${written.registrations++}` })
         }
         for (due.abandoned += perStep(DAYS * ABANDONED_PER_DAY); due.abandoned >= 1; due.abandoned--) {
-          const { reply } = await startAuthorization(t, { client: active[0].client, state: 's'.repeat(2000) })
+          const { reply } = await oauth.start({ client: active[0].client, state: 's'.repeat(2000) })
           expect(reply.status).toBe(200)
           written.abandoned++
         }
@@ -103,7 +103,7 @@ it(
       expect(end.bytes, 'file size at the end, against half-way').toBeLessThanOrEqual(half.bytes * 1.1)
       // Nothing that can still be used was pruned: the active sessions refresh.
       for (const session of sessions.filter((s) => s.until > (now - start) / 1000)) {
-        expect((await refreshTokens(t, { client: session.client, refreshToken: session.refreshToken })).status).toBe(200)
+        expect((await oauth.refresh({ client: session.client, refreshToken: session.refreshToken })).status).toBe(200)
       }
       expect(end.rows.clients, 'clients kept: sessions of the last 40 days, and the last hour of registrations').toBeLessThan(20)
     } finally {

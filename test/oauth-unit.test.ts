@@ -11,16 +11,8 @@ import { rateLimit } from '../labs/05-oauth/oauth/rate-limit.ts'
 import { redirectUriMatches, redirectUriProblem } from '../labs/05-oauth/oauth/redirect-uris.ts'
 import { sameResource } from '../labs/05-oauth/oauth/resource.ts'
 import { classifyAddress, isFetchableAddress } from '../labs/05-oauth/oauth/ssrf.ts'
-import { CheckContext } from '@workshop/kit/checks'
-import {
-  type RegisteredClient,
-  authorizeAs,
-  exchangeCode,
-  obtainTokens,
-  refreshTokens,
-  startAuthorization,
-  signIn,
-} from '@workshop/kit/oauth-flow'
+import { send } from '@workshop/kit/http'
+import { type AuthorizationServer as OAuthClient, type RegisteredClient } from '@workshop/kit/oauth-client'
 import { inProcess, listen } from './oauth-in-process.ts'
 
 describe('redirect URI matching (OAuth 2.1 §4.1.1, RFC 8252 §7.3)', () => {
@@ -239,27 +231,27 @@ describe('client ID metadata documents', () => {
 describe('lifetimes, with an injected clock', () => {
   let now = Date.parse('2030-01-01T00:00:00Z')
   let as: AuthorizationServer
-  let t: CheckContext
+  let oauth: OAuthClient
   let stop: () => void
 
   beforeAll(async () => {
-    ;({ as, t, stop } = await inProcess(() => now))
+    ;({ as, oauth, stop } = await inProcess(() => now))
   })
   afterAll(() => stop())
 
   it('a code works within its lifetime (OAuth 2.1 §4.1.2: at most 10 minutes)', async () => {
-    const { code, pkce, client } = await authorizeAs(t, { user: 'alice' })
+    const { code, pkce, client } = await oauth.authorize({ user: 'alice' })
     now += 100_000
-    expect((await exchangeCode(t, { client, code, verifier: pkce.verifier })).status).toBe(200)
+    expect((await oauth.exchange({ client, code, verifier: pkce.verifier })).status).toBe(200)
   })
   it('an expired code → invalid_grant', async () => {
-    const { code, pkce, client } = await authorizeAs(t, { user: 'alice' })
+    const { code, pkce, client } = await oauth.authorize({ user: 'alice' })
     now += 121_000
-    const reply = await exchangeCode(t, { client, code, verifier: pkce.verifier })
+    const reply = await oauth.exchange({ client, code, verifier: pkce.verifier })
     expect([reply.status, reply.json.error]).toEqual([400, 'invalid_grant'])
   })
   it('an access token stops being active when it expires', async () => {
-    const { access_token } = await obtainTokens(t, { user: 'alice' })
+    const { access_token } = await oauth.tokens({ user: 'alice' })
     const jti = JSON.parse(Buffer.from(access_token.split('.')[1], 'base64url').toString()).jti
     expect(as.isAccessTokenActive(jti)).toBe(true)
     now += 601_000
@@ -267,34 +259,34 @@ describe('lifetimes, with an injected clock', () => {
     expect(as.isAccessTokenActive('never-issued')).toBe(false)
   })
   it('a refresh token expires after 14 days unused, and each rotation restarts the clock', async () => {
-    const tokens = await obtainTokens(t, { user: 'alice' })
+    const tokens = await oauth.tokens({ user: 'alice' })
     now += 13 * 86_400_000
-    const rotated = await refreshTokens(t, { client: tokens.client, refreshToken: tokens.refresh_token! })
+    const rotated = await oauth.refresh({ client: tokens.client, refreshToken: tokens.refresh_token! })
     expect(rotated.status).toBe(200)
     now += 13 * 86_400_000
-    expect((await refreshTokens(t, { client: tokens.client, refreshToken: rotated.json.refresh_token })).status).toBe(200)
-    const stale = await obtainTokens(t, { user: 'alice' })
+    expect((await oauth.refresh({ client: tokens.client, refreshToken: rotated.json.refresh_token })).status).toBe(200)
+    const stale = await oauth.tokens({ user: 'alice' })
     now += 14 * 86_400_000 + 1000
-    const reply = await refreshTokens(t, { client: stale.client, refreshToken: stale.refresh_token! })
+    const reply = await oauth.refresh({ client: stale.client, refreshToken: stale.refresh_token! })
     expect([reply.status, reply.json.error]).toEqual([400, 'invalid_grant'])
   })
   it(`a rotated refresh token presented again within ${REUSE_INTERVAL} s is a retry; after that, reuse that ends the grant`, async () => {
-    const tokens = await obtainTokens(t, { user: 'alice' })
-    const lost = await refreshTokens(t, { client: tokens.client, refreshToken: tokens.refresh_token! })
+    const tokens = await oauth.tokens({ user: 'alice' })
+    const lost = await oauth.refresh({ client: tokens.client, refreshToken: tokens.refresh_token! })
     now += (REUSE_INTERVAL - 1) * 1000
-    const retry = await refreshTokens(t, { client: tokens.client, refreshToken: tokens.refresh_token! })
+    const retry = await oauth.refresh({ client: tokens.client, refreshToken: tokens.refresh_token! })
     expect([lost.status, retry.status]).toEqual([200, 200])
     // The interval counts from the first rotation: retrying does not extend it.
     now += 2000
-    const late = await refreshTokens(t, { client: tokens.client, refreshToken: tokens.refresh_token! })
+    const late = await oauth.refresh({ client: tokens.client, refreshToken: tokens.refresh_token! })
     expect([late.status, late.json.error]).toEqual([400, 'invalid_grant'])
-    const family = await refreshTokens(t, { client: tokens.client, refreshToken: retry.json.refresh_token })
+    const family = await oauth.refresh({ client: tokens.client, refreshToken: retry.json.refresh_token })
     expect([family.status, family.json.error], 'the whole family is dead').toEqual([400, 'invalid_grant'])
   })
   it('a pending sign-in expires after 10 minutes: an error page, no redirect', async () => {
-    const attempt = await startAuthorization(t)
+    const attempt = await oauth.start()
     now += 601_000
-    const reply = await signIn(t, attempt, 'alice')
+    const reply = (await oauth.signIn(attempt, 'alice')).reply
     expect(reply.status).toBe(400)
     expect(reply.headers.location).toBeUndefined()
   })
@@ -302,7 +294,7 @@ describe('lifetimes, with an injected clock', () => {
 
 describe('client ID metadata documents at /authorize, with an injected clock', () => {
   let now = Date.parse('2030-01-01T00:00:00Z')
-  let t: CheckContext
+  let oauth: OAuthClient
   let stop: () => void
   // Each document: its name, redirect URI and headers, which a test may change; and how often it was fetched.
   const documents = new Map<string, { name: string; redirectUri: string; headers: Record<string, string>; fetches: number }>()
@@ -320,7 +312,7 @@ describe('client ID metadata documents at /authorize, with an injected clock', (
   }
   /** The name the sign-in page shows for the client, after GET /authorize. */
   const shownName = async (client: RegisteredClient) => {
-    const { reply } = await startAuthorization(t, { client })
+    const { reply } = await oauth.start({ client })
     expect(reply.status, reply.text).toBe(200)
     return /<strong>([^<]*)<\/strong>/.exec(reply.text)?.[1]
   }
@@ -328,7 +320,7 @@ describe('client ID metadata documents at /authorize, with an injected clock', (
   beforeAll(async () => {
     documentBase = await listen(documentServer)
     vi.stubEnv('ALLOW_LOOPBACK_CLIENT_METADATA', '1') // the lab's opt-in: documents on 127.0.0.1
-    ;({ t, stop } = await inProcess(() => now))
+    ;({ oauth, stop } = await inProcess(() => now))
     vi.unstubAllEnvs()
   })
   afterAll(() => {
@@ -382,14 +374,14 @@ describe('client ID metadata documents at /authorize, with an injected clock', (
   })
 
   it('the consent page warns when every redirect URI of a URL client is on this machine, and says why', async () => {
-    const attempt = await startAuthorization(t, { client: serve('/loopback.json', {}) })
-    const page = (await signIn(t, attempt, 'alice')).text
+    const attempt = await oauth.start({ client: serve('/loopback.json', {}) })
+    const page = (await oauth.signIn(attempt, 'alice')).reply.text
     expect(page).toContain('Allow only if you started this application yourself, just now.')
     expect(page).toMatch(/Your answer goes to 127\.0\.0\.1:9692, a program on this computer, not to 127\.0\.0\.1:\d+:/)
   })
   it('no such warning for a URL client that receives codes at an https address', async () => {
-    const attempt = await startAuthorization(t, { client: serve('/https.json', {}, 'https://client.example/cb') })
-    const page = (await signIn(t, attempt, 'alice')).text
+    const attempt = await oauth.start({ client: serve('/https.json', {}, 'https://client.example/cb') })
+    const page = (await oauth.signIn(attempt, 'alice')).reply.text
     expect(page).toContain('wants access to your notes')
     expect(page).not.toContain('Allow only if you started this application yourself')
   })
@@ -398,9 +390,9 @@ describe('client ID metadata documents at /authorize, with an injected clock', (
 describe('GET /authorize is rate-limited: each request stores a pending sign-in', () => {
   it('answers 429 past 300 a minute from one address, and opens again in the next minute', async () => {
     let now = Date.parse('2030-01-01T00:00:00Z')
-    const { t, stop } = await inProcess(() => now)
+    const { base, stop } = await inProcess(() => now)
     try {
-      const authorize = () => t.send({ url: '/authorize?client_id=nobody' })
+      const authorize = () => send({ url: `${base}/authorize?client_id=nobody` })
       for (let i = 0; i < 300; i++) expect((await authorize()).status).toBe(400) // the error page: unknown client
       const limited = await authorize()
       expect([limited.status, limited.json?.error]).toEqual([429, 'too_many_requests'])

@@ -15,7 +15,7 @@ import { leakedLines } from '@workshop/kit/attack-kit'
 import { findLab } from '@workshop/kit/labs'
 import { type RunningLab, startLab } from '@workshop/kit/lab-process'
 import { sha256 } from '../labs/05-oauth/oauth/secrets.ts'
-import type { Tokens } from '../labs/08-attacks/authorization-server.ts'
+import type { Tokens } from '@workshop/kit/oauth-client'
 import { AttackContext, discoverTarget } from '../labs/08-attacks/context.ts'
 
 const SESSIONS = 200

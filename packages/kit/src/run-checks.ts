@@ -46,8 +46,10 @@ export async function checkLab(
   const server = await startLab(options.serverOf ?? (checksOf.attacks ? findLab(String(DEFAULT_TARGET)) : checksOf))
   try {
     const which =
-      server.server === server.lab ? `lab ${server.lab.n}` : `lab ${server.server.n}'s server, for lab ${server.lab.n}'s checks,`
-    print(chalk.dim(`${which} (${server.server.dir}) on ${server.base}`))
+      server.server === server.lab
+        ? `lab ${server.lab.n} (${server.lab.dir})`
+        : `lab ${server.server.n}'s server (${server.server.dir}), for lab ${server.lab.n}'s checks,`
+    print(chalk.dim(`${which} on ${server.base}`))
     return await runAndPrint(checks, server.base, options)
   } finally {
     await server.stop()
