@@ -11,6 +11,7 @@ const transport: Defence[] = [
   'json-only', // errors.ts: requireJsonBody, so only a body we parsed is executed
   'body-limit', // server.ts: express.json({ limit: '64kb' }), counted after inflating
   'parse-errors', // errors.ts: jsonErrors turns bad bodies into 4xx JSON-RPC errors
+  'connection-limits', // serve.ts: headersTimeout, requestTimeout and maxConnections
 ]
 
 // Lab 2: the access token, verified by hand.

@@ -1,7 +1,7 @@
 // Attacks on the transport: a web page in the user's browser, or a DNS name that suddenly points
 // at 127.0.0.1, trying to drive a local MCP server. The server cannot see who typed a URL; it can
 // see Origin and Host, and it can refuse what it did not parse itself.
-import { rawRequest } from '@workshop/kit/attack-kit'
+import { openConnections, rawRequest, trickleHeaders } from '@workshop/kit/attack-kit'
 import { mcpHeaders, rpc } from '@workshop/kit/http'
 import type { AttackContext } from '../context.ts'
 import { type Attack, type Outcome, blocked, gotThrough } from './types.ts'
@@ -113,6 +113,39 @@ export const transportAttacks: Attack[] = [
         }
       }
       return blocked('415 for text/plain and for no Content-Type; the canary note survived')
+    },
+  },
+  {
+    id: 'slowloris',
+    title: 'Slowloris: request headers sent one byte every half second',
+    group,
+    defence: 'connection-limits',
+    rule: 'RFC 9110 §15.5.9 (408)',
+    // Each such connection costs the attacker nothing and holds one of the server's open for as long as
+    // it is willing to wait: Node's default is a minute for headers, five for a whole request.
+    async run(ctx) {
+      const { closedAfterMs } = await trickleHeaders(ctx.port, 500, 20_000)
+      return closedAfterMs !== undefined && closedAfterMs < 15_000
+        ? blocked(`the server hung up after ${(closedAfterMs / 1000).toFixed(1)} s`)
+        : gotThrough('after 20 s the server was still waiting for the headers')
+    },
+  },
+  {
+    id: 'connection-flood',
+    title: '500 connections opened at once and held',
+    group,
+    defence: 'connection-limits',
+    rule: 'MCP security best practices (resource exhaustion)',
+    // Every open connection is memory and a file descriptor. A cap closes what is over it at once;
+    // then the server must still answer once the flood is gone.
+    async run(ctx) {
+      const flood = await openConnections(ctx.port, 500)
+      flood.close()
+      const alive = await ctx.alive()
+      if (!alive) return gotThrough('the server stopped answering after the flood')
+      return flood.closedAtOnce > 0
+        ? blocked(`${flood.closedAtOnce} of 500 connections were closed at once; it answers afterwards`)
+        : gotThrough('all 500 connections were kept open')
     },
   },
 ]

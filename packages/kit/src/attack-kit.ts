@@ -1,7 +1,7 @@
 // What the attack battery (labs/08-attacks) and the robustness tests share: requests that may
 // carry any bytes and never throw, a seeded random generator, and a scan of logs for secrets.
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http'
-import { connect } from 'node:net'
+import { type Socket, connect } from 'node:net'
 
 export interface RawReply {
   /** the HTTP status, or 0 when no answer came (connection refused or reset, timeout) */
@@ -108,4 +108,50 @@ export const JWT_IN_TEXT = /eyJ[\w-]+\.eyJ[\w-]+\.[\w-]*/
 export function leakedLines(output: string, secrets: Iterable<string>): string[] {
   const values = [...secrets].filter((s) => s.length >= 8)
   return output.split(/\r?\n/).filter((line) => JWT_IN_TEXT.test(line) || values.some((secret) => line.includes(secret)))
+}
+
+/**
+ * Sends a request's header lines one byte every `everyMs`, never finishing them, and waits until the
+ * server hangs up or `giveUpMs` pass. Resolves with how long the server kept the connection and what it said.
+ */
+export function trickleHeaders(port: number, everyMs = 500, giveUpMs = 20_000): Promise<{ closedAfterMs?: number; answer: string }> {
+  return new Promise((resolve) => {
+    const started = performance.now()
+    const socket = connect(port, '127.0.0.1')
+    const bytes = Buffer.from(`POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nX-Slow: ${'a'.repeat(200)}`)
+    let sent = 0
+    let answer = ''
+    const drip = setInterval(() => {
+      if (sent < bytes.length && !socket.destroyed) socket.write(bytes.subarray(sent, ++sent))
+    }, everyMs)
+    const done = (closedAfterMs?: number) => {
+      clearInterval(drip)
+      clearTimeout(giveUp)
+      socket.destroy()
+      resolve({ closedAfterMs, answer })
+    }
+    const giveUp = setTimeout(() => done(undefined), giveUpMs)
+    socket.on('data', (chunk) => (answer += chunk.toString('latin1')))
+    socket.on('close', () => done(performance.now() - started))
+    socket.on('error', () => {}) // a reset is a close
+  })
+}
+
+/** Opens `count` connections at once and keeps them open; says how many the server closed straight away. */
+export async function openConnections(port: number, count: number): Promise<{ closedAtOnce: number; close(): void }> {
+  const closed = new Set<Socket>()
+  const sockets = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<Socket>((resolve) => {
+          const socket = connect(port, '127.0.0.1', () => resolve(socket))
+          socket.on('close', () => closed.add(socket))
+          socket.on('error', () => resolve(socket)) // a reset is a close
+          socket.resume() // read (and drop) whatever comes, so an end is seen
+        }),
+    ),
+  )
+  await new Promise((resolve) => setTimeout(resolve, 1_000)) // time for the server to close what is over its limit
+  return { closedAtOnce: closed.size, close: () => sockets.forEach((s) => s.destroy()) }
 }

@@ -5,7 +5,6 @@
 // a failure prints is the command that ran, so a learner can paste it into a terminal.
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { type IncomingHttpHeaders } from 'node:http'
-import { type Socket, connect } from 'node:net'
 import { $, type ProcessPromise, chalk } from 'zx'
 import { type Discovery, discover } from './discovery.ts'
 import { type Reply, type Req, type Send, MCP_ACCEPT, encode, toReply } from './http.ts'
@@ -19,7 +18,6 @@ export { type Page, Browser, formOf, locationOf, pageText, parseForms, signInAnd
 export { pkcePair, authorizationRequestUrl } from './authorization-request.ts'
 export { hmacWithPublicKey, selfSignedToken, tamperedToken, unsignedToken } from './forge.ts'
 export { passwordOf } from './demo-users.ts'
-export { rawSocket } from './attack-kit.ts'
 
 export interface Check {
   id: string
@@ -283,51 +281,6 @@ export async function runAndPrint(checks: Check[], base: string, options: RunOpt
 export { runIfMain } from './run-checks.ts'
 
 // ---- what curl cannot do: raw sockets (their checks say so in their titles)
-
-/**
- * Sends a request's header lines one byte every `everyMs`, never finishing them, and waits until the
- * server hangs up or `giveUpMs` pass. Resolves with how long the server kept the connection and what it said.
- */
-export function trickleHeaders(port: number, everyMs = 500, giveUpMs = 20_000): Promise<{ closedAfterMs?: number; answer: string }> {
-  return new Promise((resolve) => {
-    const started = performance.now()
-    const socket = connect(port, '127.0.0.1')
-    const bytes = Buffer.from(`POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nX-Slow: ${'a'.repeat(200)}`)
-    let sent = 0
-    let answer = ''
-    const drip = setInterval(() => {
-      if (sent < bytes.length && !socket.destroyed) socket.write(bytes.subarray(sent, ++sent))
-    }, everyMs)
-    const done = (closedAfterMs?: number) => {
-      clearInterval(drip)
-      clearTimeout(giveUp)
-      socket.destroy()
-      resolve({ closedAfterMs, answer })
-    }
-    const giveUp = setTimeout(() => done(undefined), giveUpMs)
-    socket.on('data', (chunk) => (answer += chunk.toString('latin1')))
-    socket.on('close', () => done(performance.now() - started))
-    socket.on('error', () => {}) // a reset is a close
-  })
-}
-
-/** Opens `count` connections at once and keeps them open; says how many the server closed straight away. */
-export async function openConnections(port: number, count: number): Promise<{ closedAtOnce: number; close(): void }> {
-  const closed = new Set<Socket>()
-  const sockets = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<Socket>((resolve) => {
-          const socket = connect(port, '127.0.0.1', () => resolve(socket))
-          socket.on('close', () => closed.add(socket))
-          socket.on('error', () => resolve(socket)) // a reset is a close
-          socket.resume() // read (and drop) whatever comes, so an end is seen
-        }),
-    ),
-  )
-  await new Promise((resolve) => setTimeout(resolve, 1_000)) // time for the server to close what is over its limit
-  return { closedAtOnce: closed.size, close: () => sockets.forEach((s) => s.destroy()) }
-}
+export { openConnections, rawSocket, trickleHeaders } from './attack-kit.ts'
 
 export { type Walk, freshClientData, walkEnv, walked } from './walk.ts'
