@@ -1,5 +1,6 @@
 // Lab 7's checks: `npm run check 7`. Discovery to the provider, real flows through its pages, the scope
 // gate on its tokens, refresh rotation, revocation (seen only through introspection), key rotation.
+// Each check sends a curl command and says what the answer must be; `-- --curl` prints every command.
 import { createPublicKey, generateKeyPairSync } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer as createHttpsServer } from 'node:https'
@@ -8,86 +9,121 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { type JWK, SignJWT, base64url, exportJWK } from 'jose'
-import { type Check, type CheckContext, assert, expectChallenge, expectEqual, expectStatus, rpcResult } from '@workshop/kit/checks'
-import { type Reply, mcpHeaders, rpc } from '@workshop/kit/http'
-import { authorizationRequestUrl, pkcePair } from '@workshop/kit/authorization-request'
-import { Browser, type ServerMetadata, type Session, refresh, registerClient, revoke, signIn } from '@workshop/kit/idp-flow'
+import { $ } from 'zx'
+import {
+  type CheckContext,
+  type RegisteredClient,
+  type Reply,
+  type Walk,
+  CALLBACK,
+  JSON_RPC,
+  assert,
+  authorizationRequestUrl,
+  bearer,
+  check,
+  exchange,
+  expectChallenge,
+  expectEqual,
+  expectStatus,
+  freshClientData,
+  pageText,
+  pkcePair,
+  rpc,
+  rpcResult,
+  runIfMain,
+  walkEnv,
+  walked,
+} from '@workshop/kit/checks'
+import { discover } from '@workshop/kit/discovery'
 import { type RunningProcess, freePort, startProcess } from '@workshop/kit/lab-process'
-import { runIfMain } from '@workshop/kit/run-checks'
+import { AuthorizationServer } from '@workshop/kit/oauth-client'
 import { selfSignedCertificate } from '@workshop/kit/self-signed'
-import { firstForm, pageText } from '@workshop/kit/user-agent'
-import { freshClientData, walk } from '@workshop/kit/walk'
 
-const call = (name: string, args: Record<string, unknown> = {}) => rpc('tools/call', { name, arguments: args })
-const readNotes = call('read_notes')
-const REDIRECT_URI = 'http://127.0.0.1:9/callback'
-const header = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[0], 'base64url').toString())
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-const claims = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString())
+const readNotes = rpc('tools/call', { name: 'read_notes', arguments: {} })
 
-/** GET a URL a client was handed and parse its JSON (RFC 9728 §3.2, RFC 8414 §3.2). */
-async function fetchMetadata(t: CheckContext, url: string): Promise<any> {
-  const reply = await t.send({ url })
+const call = (name: string, args: Record<string, unknown> = {}, id: number | string = 1) => rpc('tools/call', { name, arguments: args }, id)
+
+/** A JSON-RPC body POSTed to /mcp with `token`, and any more curl arguments. */
+const post = (t: CheckContext, token: string, body: string, more: string[] = []) =>
+  exchange($`curl -si ${t.mcp} ${JSON_RPC} ${bearer(token)} ${more} --data ${body}`)
+
+/** read_notes at another MCP server (the ones these checks start), with `token` or without one. */
+const readAt = (mcp: string, token?: string) =>
+  exchange($`curl -si ${mcp} ${JSON_RPC} ${token === undefined ? [] : bearer(token)} --data ${readNotes}`)
+
+/** Refused by the gate: 403, insufficient_scope, the scopes this request needs, and where to learn more. */
+function expectStepUp(reply: Reply, scopes: string, t: CheckContext): void {
+  expectChallenge(reply, 403, 'insufficient_scope')
+  expectEqual(reply.challenge?.params.scope, scopes, "the challenge's scope")
+  expectEqual(reply.challenge?.params.resource_metadata, t.url('/.well-known/oauth-protected-resource/mcp'), 'resource_metadata')
+  expectEqual(reply.json?.error, 'insufficient_scope', "the JSON body's error")
+}
+
+/** GET a URL a client was handed, and its JSON (RFC 9728 §3.2, RFC 8414 §3.2: 200 and application/json). */
+async function metadata(url: string): Promise<any> {
+  const reply = await exchange($`curl -si ${url}`)
   expectStatus(reply, 200)
   assert(/^application\/json/.test(reply.headers['content-type'] ?? ''), `${url} is not served as application/json`)
   return reply.json
 }
 
-/** The discovery a client does from nothing but the MCP URL: 401 → resource metadata → the provider's metadata. */
-async function discover(t: CheckContext, mcpUrl = t.mcpUrl) {
-  const bare = await t.send({ url: mcpUrl, headers: mcpHeaders(), body: readNotes })
-  expectChallenge(bare, 401, undefined)
-  const metadataUrl = bare.challenge?.params.resource_metadata
-  assert(metadataUrl !== undefined, 'the 401 challenge has no resource_metadata parameter')
-  const resource = await fetchMetadata(t, metadataUrl)
-  const issuer = resource.authorization_servers?.[0]
-  assert(typeof issuer === 'string', 'authorization_servers is missing or empty')
-  // RFC 8414 §3.1: the URL a client tries first; for an issuer without a path the suffix follows the host.
-  const server: ServerMetadata = await fetchMetadata(
-    t,
-    `${new URL(issuer).origin}/.well-known/oauth-authorization-server${new URL(issuer).pathname.replace(/\/$/, '')}`,
-  )
-  expectEqual(server.issuer, issuer, "the provider's issuer (RFC 8414 §3.3)")
-  return { challenge: bare.challenge!, metadataUrl, resource, issuer, server }
+const header = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[0], 'base64url').toString())
+const claims = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString())
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+interface Session {
+  tokens: { access_token: string; refresh_token?: string; scope?: string; id_token?: string }
+  /** the token endpoint's answer */
+  reply: Reply
+  client: RegisteredClient
 }
 
-/** One person's whole walk: register a client, sign in through the provider's pages, exchange the code. */
-function signInAs(
-  t: CheckContext,
-  username: string,
-  password: string,
-  scope: string,
-  options: { mcpUrl?: string; resource?: string } = {},
-): Promise<Session> {
-  return signIn({ mcpUrl: options.mcpUrl ?? t.mcpUrl, resource: options.resource, username, password, scope, send: (req) => t.send(req) })
+/**
+ * One person's whole walk, as a careful client makes it: a fresh browser through the provider's sign-in
+ * and consent pages (curl commands keeping its cookies), state and iss checked on the way back, the code
+ * and its PKCE verifier exchanged for tokens for `resource`.
+ */
+async function signIn(as: AuthorizationServer, user: string, scope: string, resource = as.resource): Promise<Session> {
+  const attempt = await as.start({ scope, params: { resource } })
+  const { page, location } = await as.approve(attempt, user)
+  assert(location !== undefined, `the provider showed HTTP ${page.reply.status}: ${pageText(page.reply.text)}`)
+  expectEqual(location.searchParams.get('state'), attempt.state, 'the state that came back (RFC 6749 §10.12)')
+  expectEqual(location.searchParams.get('iss'), as.metadata.issuer, 'iss (RFC 9207 §2.4: mix-up)')
+  const code = location.searchParams.get('code')
+  assert(code !== null, `no code: error=${location.searchParams.get('error')}`)
+  const reply = await as.exchange({
+    client: attempt.client,
+    code,
+    verifier: attempt.pkce.verifier,
+    redirectUri: attempt.redirectUri,
+    resource,
+  })
+  expectStatus(reply, 200)
+  return { tokens: reply.json, reply, client: attempt.client }
 }
-const alice = (t: CheckContext, scope = 'notes:read notes:write') => signInAs(t, 'alice', 'wonderland', scope)
+const alice = async (t: CheckContext, scope = 'notes:read notes:write') => signIn(await t.oauth(), 'alice', scope)
 
 /** An authorization request as a client builds it (PKCE S256, state, resource), with parameters changed or removed. */
-function authorizationUrl(
-  server: ServerMetadata,
-  clientId: string,
-  resource: string,
-  change: Record<string, string | undefined> = {},
-): string {
-  const request = { clientId, redirectUri: REDIRECT_URI, scope: 'notes:read', state: 'xyz', challenge: pkcePair().challenge, resource }
-  return authorizationRequestUrl(server.authorization_endpoint, request, change)
+function authorizationUrl(as: AuthorizationServer, clientId: string, change: Record<string, string | undefined> = {}): string {
+  const request = {
+    clientId,
+    redirectUri: CALLBACK,
+    scope: 'notes:read',
+    state: 'xyz',
+    challenge: pkcePair().challenge,
+    resource: as.resource,
+  }
+  return authorizationRequestUrl(as.metadata.authorization_endpoint, request, change)
 }
 
 /** An authorization request the provider must refuse by redirecting back with `error` and its `iss` (RFC 9207 §2). */
-async function expectRedirectError(t: CheckContext, server: ServerMetadata, url: string, error: string): Promise<void> {
-  const reply = await t.send({ url })
+async function expectRedirectError(as: AuthorizationServer, url: string, error: string): Promise<void> {
+  const reply = await exchange($`curl -si ${url}`)
   expectStatus(reply, 302, 303)
   const back = new URL(reply.headers.location ?? '', url)
-  assert(back.href.startsWith(REDIRECT_URI), `refused, but redirected to ${back.href} instead of the client`)
+  assert(back.href.startsWith(CALLBACK), `refused, but redirected to ${back.href} instead of the client`)
   expectEqual(back.searchParams.get('error'), error, 'error')
-  expectEqual(back.searchParams.get('iss'), server.issuer, 'iss (RFC 9207 §2)')
-}
-
-/** Refused by the gate: 403 insufficient_scope naming the scope (lab 4, unchanged). */
-function expectStepUp(reply: Reply, scope: string): void {
-  expectChallenge(reply, 403, 'insufficient_scope')
-  expectEqual(reply.challenge?.params.scope, scope, "the challenge's scope")
+  expectEqual(back.searchParams.get('iss'), as.metadata.issuer, 'iss (RFC 9207 §2)')
 }
 
 /** A listener on 127.0.0.1 that only counts connections: if the provider fetches from it, we see it. */
@@ -134,6 +170,12 @@ async function serveMetadataDocument(dir: string, redirectUri: string) {
   return { url, caFile, fetches: () => fetches, close: () => server.close() }
 }
 
+/** The authorization server of the MCP server at `mcp`, found the way a client finds it (curl). */
+async function oauthOf(t: CheckContext, mcp: string): Promise<AuthorizationServer> {
+  const { metadata, resource } = await discover(mcp, t.send)
+  return new AuthorizationServer(metadata, resource, t.send)
+}
+
 // A second pair of processes for introspection: a provider issuing opaque 5-second tokens and a
 // resource server with TOKEN_VALIDATION=introspection. Started on first use, stopped by the last check.
 interface Pair {
@@ -142,11 +184,12 @@ interface Pair {
   rs: RunningProcess
   mcpUrl: string
   dataDir: string
-  tokens: string[] // every token seen, to prove none reached a log
+  /** its provider, driven by curl; it keeps every token it was given, to prove none reached a log */
+  as: AuthorizationServer
 }
 let pair: Promise<Pair> | undefined
 const lab = (file: string) => fileURLToPath(new URL(file, import.meta.url))
-function introspectionPair(): Promise<Pair> {
+function introspectionPair(t: CheckContext): Promise<Pair> {
   pair ??= (async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'lab7-introspection-'))
     const startIdp = (port: number) =>
@@ -160,7 +203,8 @@ function introspectionPair(): Promise<Pair> {
       await idp.stop()
       throw error
     })
-    const p: Pair = { idp, startIdp, rs, mcpUrl: `${rs.base}/mcp`, dataDir, tokens: [] }
+    const mcpUrl = `${rs.base}/mcp`
+    const p: Pair = { idp, startIdp, rs, mcpUrl, dataDir, as: await oauthOf(t, mcpUrl) }
     process.once('exit', () => {
       p.idp.child.kill()
       rs.child.kill()
@@ -170,30 +214,38 @@ function introspectionPair(): Promise<Pair> {
   })()
   return pair
 }
-async function opaqueSession(t: CheckContext, p: Pair, resource?: string): Promise<Session> {
-  const session = await signInAs(t, 'alice', 'wonderland', 'notes:read notes:write', { mcpUrl: p.mcpUrl, resource })
-  p.tokens.push(session.tokens.access_token, session.tokens.refresh_token ?? '')
-  return session
+const opaqueSession = (p: Pair, resource?: string) => signIn(p.as, 'alice', 'notes:read notes:write', resource)
+
+// Lab 6's client, run as a learner runs it (`npm run step 6`), against one of this lab's servers.
+const CLIENT = fileURLToPath(new URL('../06-client/client/walk.ts', import.meta.url))
+async function walk(mcp: string, data: string, args: string[] = []): Promise<Walk> {
+  return walked(await $({ env: walkEnv(data), nothrow: true, quiet: true })`${process.execPath} --import tsx ${CLIENT} ${args} ${mcp}`)
 }
 
-export const checks: Check[] = [
-  {
-    id: 'discovery',
-    title: 'from a bare 401 to the provider: resource metadata names it, its RFC 8414 metadata has the same issuer',
-    spec: 'RFC 9728 §3, §5.1, RFC 8414 §3.1, §3.3, MCP authorization §Authorization Server Discovery',
-    async run(t) {
-      const { metadataUrl, resource, issuer } = await discover(t)
-      expectEqual(metadataUrl, `${t.base}/.well-known/oauth-protected-resource/mcp`, 'resource_metadata')
-      expectEqual(resource.resource, t.mcpUrl, 'resource')
-      assert(new URL(issuer).origin !== t.base, 'the issuer is this server itself, not a separate identity provider')
+export const checks = [
+  check(
+    'discovery',
+    'from a bare 401 to the provider: resource metadata names it, its RFC 8414 metadata has the same issuer',
+    'RFC 9728 §3, §5.1, RFC 8414 §3.1, §3.3, MCP authorization §Authorization Server Discovery',
+    async (t) => {
+      const { challenge, issuer } = await t.discover() // curl: the bare call, then each document it names
+      expectEqual(challenge.params.error, undefined, "the bare 401's error")
+      expectEqual(challenge.params.resource_metadata, t.url('/.well-known/oauth-protected-resource/mcp'), 'resource_metadata')
+      expectEqual((await metadata(challenge.params.resource_metadata)).resource, t.mcp, 'resource')
+      // RFC 8414 §3.1: the URL a client tries first; for an issuer without a path the suffix follows the host.
+      const { origin, pathname } = new URL(issuer)
+      const server = await metadata(`${origin}/.well-known/oauth-authorization-server${pathname.replace(/\/$/, '')}`)
+      expectEqual(server.issuer, issuer, "the provider's issuer (RFC 8414 §3.3)")
+      assert(origin !== t.base, 'the issuer is this server itself, not a separate identity provider')
     },
-  },
-  {
-    id: 'provider-metadata',
-    title: 'the provider advertises PKCE S256 only, iss in responses, registration, revocation and introspection',
-    spec: 'RFC 8414 §2, RFC 7636 §4.3, RFC 9207 §3, MCP security (clients refuse servers without S256)',
-    async run(t) {
-      const { server } = await discover(t)
+  ),
+
+  check(
+    'provider-metadata',
+    'the provider advertises PKCE S256 only, iss in responses, registration, revocation and introspection',
+    'RFC 8414 §2, RFC 7636 §4.3, RFC 9207 §3, MCP security (clients refuse servers without S256)',
+    async (t) => {
+      const { metadata: server } = await t.discover()
       expectEqual(server.code_challenge_methods_supported, ['S256'], 'code_challenge_methods_supported')
       expectEqual(server.authorization_response_iss_parameter_supported, true, 'authorization_response_iss_parameter_supported')
       expectEqual(server.response_types_supported, ['code'], 'response_types_supported')
@@ -201,199 +253,179 @@ export const checks: Check[] = [
         assert(typeof server[endpoint] === 'string', `${endpoint} is not advertised`)
       }
     },
-  },
-  {
-    id: 'openid-configuration',
-    title: "OpenID Connect discovery serves the same issuer, the client's second try",
-    spec: 'OpenID Connect Discovery 1.0 §4, MCP authorization §Authorization Server Metadata Discovery',
-    async run(t) {
-      const { issuer } = await discover(t)
-      const oidc = await fetchMetadata(t, `${issuer}/.well-known/openid-configuration`)
+  ),
+
+  check(
+    'openid-configuration',
+    "OpenID Connect discovery serves the same issuer, the client's second try",
+    'OpenID Connect Discovery 1.0 §4, MCP authorization §Authorization Server Metadata Discovery',
+    async (t) => {
+      const { issuer } = await t.discover()
+      const oidc = await metadata(`${issuer}/.well-known/openid-configuration`)
       expectEqual(oidc.issuer, issuer, 'issuer')
       expectEqual(oidc.code_challenge_methods_supported, ['S256'], 'code_challenge_methods_supported')
     },
-  },
-  {
-    id: 'nothing-local',
-    title: 'the resource server no longer serves issuer metadata or keys of its own (the provider does)',
-    spec: 'RFC 9728 §2 (authorization_servers), design: advertise only what exists',
-    async run(t) {
+  ),
+
+  check(
+    'nothing-local',
+    'the resource server no longer serves issuer metadata or keys of its own (the provider does)',
+    'RFC 9728 §2 (authorization_servers), design: advertise only what exists',
+    async (t) => {
       for (const path of ['/.well-known/oauth-authorization-server', '/.well-known/jwks.json'])
-        expectStatus(await t.send({ url: path }), 404)
+        expectStatus(await exchange($`curl -si ${t.url(path)}`), 404)
     },
-  },
-  {
-    id: 'challenge-scope',
-    title: 'the 401 challenge names a scope, every one in scopes_supported, no offline_access',
-    spec: 'MCP authorization §Scope Selection, RFC 6750 §3',
-    async run(t) {
-      const { challenge, resource } = await discover(t)
+  ),
+
+  check(
+    'challenge-scope',
+    'the 401 challenge names a scope, every one in scopes_supported, no offline_access',
+    'MCP authorization §Scope Selection, RFC 6750 §3',
+    async (t) => {
+      const { challenge, scopes: supported } = await t.discover()
       const scopes = challenge.params.scope?.split(' ') ?? []
       assert(scopes.length > 0, 'the challenge has no scope parameter')
-      for (const scope of scopes) assert(resource.scopes_supported.includes(scope), `"${scope}" is not in scopes_supported`)
+      for (const scope of scopes) assert(supported.includes(scope), `"${scope}" is not in scopes_supported`)
       assert(!scopes.includes('offline_access'), "offline_access is a client's concern, not a resource's scope")
     },
-  },
-  {
-    id: 'flow',
-    title: "alice signs in through the provider's pages (PKCE, state, iss checked); her RFC 9068 token reads notes",
-    spec: 'OAuth 2.1 §4.1, RFC 7636, RFC 9207 §2.4, RFC 9068 §2, RFC 8707 §2',
-    async run(t) {
+  ),
+
+  check(
+    'flow',
+    "alice signs in through the provider's pages (PKCE, state, iss checked); her RFC 9068 token reads notes",
+    'OAuth 2.1 §4.1, RFC 7636, RFC 9207 §2.4, RFC 9068 §2, RFC 8707 §2',
+    async (t) => {
       const session = await alice(t)
       assert(
-        /no-store/.test(session.tokenReply.headers['cache-control'] ?? ''),
+        /no-store/.test(session.reply.headers['cache-control'] ?? ''),
         'the token response lacks Cache-Control: no-store (OAuth 2.1 §3.2.3)',
       )
       const token = session.tokens.access_token
       expectEqual(header(token).typ, 'at+jwt', "the token's typ")
-      expectEqual(claims(token).aud, t.mcpUrl, "the token's aud")
-      expectEqual(claims(token).iss, session.issuer, "the token's iss")
+      expectEqual(claims(token).aud, t.mcp, "the token's aud")
+      expectEqual(claims(token).iss, (await t.discover()).issuer, "the token's iss")
       expectEqual(session.tokens.scope, 'notes:read notes:write', 'the granted scope')
-      const result = rpcResult(await t.mcp(readNotes, { token }))
+      const result = rpcResult(await post(t, token, readNotes))
       assert(
         result.content?.[0]?.text?.startsWith('Notes of alice (scopes: notes:read notes:write)'),
         `unexpected answer: ${result.content?.[0]?.text}`,
       )
     },
-  },
-  {
-    id: 'pages',
-    title: 'login and consent pages: no framing, consent names client and redirect host, forms need their CSRF token and this browser',
-    spec: 'MCP security best practices (consent), OAuth 2.1 §7.10, RFC 6749 §10.12',
-    async run(t) {
-      const { server } = await discover(t)
-      const clientId = await registerClient(server, REDIRECT_URI, (req) => t.send(req), 'Pages check client')
-      const browser = new Browser((req) => t.send(req))
-      const login = await browser.navigate(authorizationUrl(server, clientId, t.mcpUrl, { scope: 'notes:read notes:admin' }), REDIRECT_URI)
+  ),
+
+  check(
+    'pages',
+    'login and consent pages: no framing, consent names client and redirect host, forms need their CSRF token and this browser',
+    'MCP security best practices (consent), OAuth 2.1 §7.10, RFC 6749 §10.12',
+    async (t) => {
+      const as = await t.oauth()
+      const login = await as.start({ client: await as.client('Pages check client'), scope: 'notes:read notes:admin' })
       expectStatus(login.reply, 200)
       expectEqual(login.reply.headers['x-frame-options'], 'DENY', 'X-Frame-Options')
       assert(/frame-ancestors 'none'/.test(String(login.reply.headers['content-security-policy'])), "no CSP frame-ancestors 'none'")
-      const loginForm = firstForm(login.reply.text)!
-      const loginAction = new URL(loginForm.action, login.url).href
-      expectStatus(await browser.request({ url: loginAction, form: { username: 'alice', password: 'wonderland' } }), 403) // no CSRF token
-      expectStatus(await browser.request({ url: loginAction, form: { ...loginForm.hidden, username: 'alice', password: 'guess' } }), 401)
-      expectStatus(
-        await new Browser((req) => t.send(req)).request({
-          url: loginAction,
-          form: { ...loginForm.hidden, username: 'alice', password: 'wonderland' },
-        }),
-        400,
-      ) // another browser
-      const consent = await browser.submit(login, { username: 'alice', password: 'wonderland' }, REDIRECT_URI)
+      const typed = { username: 'alice', password: 'wonderland' }
+      expectStatus((await as.submit(login, login, typed, { drop: (name) => name === 'csrf' })).reply, 403) // no CSRF token
+      expectStatus((await as.signIn(login, 'alice', 'guess')).reply, 401)
+      expectStatus((await as.submit(login, login, typed, { browser: as.browser() })).reply, 400) // another browser
+      const consent = await as.signIn(login, 'alice')
       expectStatus(consent.reply, 200)
       assert(
-        consent.reply.text.includes('Pages check client') && consent.reply.text.includes('127.0.0.1:9'),
+        consent.reply.text.includes('Pages check client') && consent.reply.text.includes(new URL(CALLBACK).host),
         'the consent page does not name the client and the redirect host',
       )
       assert(
         /class="refused"><code>notes:admin/.test(consent.reply.text),
         "the consent page does not show notes:admin as beyond alice's reach",
       )
-      const consentAction = new URL(firstForm(consent.reply.text)!.action, consent.url).href
-      expectStatus(await browser.request({ url: consentAction, form: { csrf: 'forged', decision: 'approve' } }), 403)
+      expectStatus((await as.submit(login, consent, { csrf: 'forged', decision: 'approve' })).reply, 403)
     },
-  },
-  {
-    id: 'pkce-required',
-    title: 'an authorization request without PKCE, or with method "plain", goes back with invalid_request and iss',
-    spec: 'OAuth 2.1 §4.1.1, RFC 7636 §4.4.1, RFC 9207 §2',
-    async run(t) {
-      const { server } = await discover(t)
-      const clientId = await registerClient(server, REDIRECT_URI, (req) => t.send(req))
-      await expectRedirectError(
-        t,
-        server,
-        authorizationUrl(server, clientId, t.mcpUrl, { code_challenge: undefined, code_challenge_method: undefined }),
-        'invalid_request',
-      )
-      await expectRedirectError(
-        t,
-        server,
-        authorizationUrl(server, clientId, t.mcpUrl, { code_challenge_method: 'plain' }),
-        'invalid_request',
-      )
+  ),
+
+  check(
+    'pkce-required',
+    'an authorization request without PKCE, or with method "plain", goes back with invalid_request and iss',
+    'OAuth 2.1 §4.1.1, RFC 7636 §4.4.1, RFC 9207 §2',
+    async (t) => {
+      const as = await t.oauth()
+      const { client_id } = await as.client('public')
+      const noPkce = { code_challenge: undefined, code_challenge_method: undefined }
+      await expectRedirectError(as, authorizationUrl(as, client_id, noPkce), 'invalid_request')
+      await expectRedirectError(as, authorizationUrl(as, client_id, { code_challenge_method: 'plain' }), 'invalid_request')
     },
-  },
-  {
-    id: 'resource-required',
-    title: 'no resource, or a resource the provider does not serve → invalid_target',
-    spec: 'RFC 8707 §2, MCP authorization §Resource Parameter Implementation',
-    async run(t) {
-      const { server } = await discover(t)
-      const clientId = await registerClient(server, REDIRECT_URI, (req) => t.send(req))
-      await expectRedirectError(t, server, authorizationUrl(server, clientId, t.mcpUrl, { resource: undefined }), 'invalid_target')
-      await expectRedirectError(
-        t,
-        server,
-        authorizationUrl(server, clientId, t.mcpUrl, { resource: 'https://evil.example/mcp' }),
-        'invalid_target',
-      )
+  ),
+
+  check(
+    'resource-required',
+    'no resource, or a resource the provider does not serve → invalid_target',
+    'RFC 8707 §2, MCP authorization §Resource Parameter Implementation',
+    async (t) => {
+      const as = await t.oauth()
+      const { client_id } = await as.client('public')
+      await expectRedirectError(as, authorizationUrl(as, client_id, { resource: undefined }), 'invalid_target')
+      await expectRedirectError(as, authorizationUrl(as, client_id, { resource: 'https://evil.example/mcp' }), 'invalid_target')
     },
-  },
-  {
-    id: 'resource-case',
-    title: 'resource with an upper-case scheme and host names the same MCP server: aud is its canonical URL; an upper-case path does not',
-    spec: 'MCP authorization §Canonical Server URI, RFC 3986 §6.2.2.1, RFC 8707 §2',
-    async run(t) {
-      const url = new URL(t.mcpUrl)
+  ),
+
+  check(
+    'resource-case',
+    'resource with an upper-case scheme and host names the same MCP server: aud is its canonical URL; an upper-case path does not',
+    'MCP authorization §Canonical Server URI, RFC 3986 §6.2.2.1, RFC 8707 §2',
+    async (t) => {
+      const url = new URL(t.mcp)
       const shouted = `HTTP://${url.host.toUpperCase()}${url.pathname}` // HTTP://127.0.0.1:PORT/mcp
-      const token = (await signInAs(t, 'alice', 'wonderland', 'notes:read', { resource: shouted })).tokens.access_token
-      expectEqual(claims(token).aud, t.mcpUrl, "the token's aud")
-      rpcResult(await t.mcp(readNotes, { token }))
-      const { server } = await discover(t)
-      const clientId = await registerClient(server, REDIRECT_URI, (req) => t.send(req))
-      await expectRedirectError(
-        t,
-        server,
-        authorizationUrl(server, clientId, t.mcpUrl, { resource: `${url.origin}${url.pathname.toUpperCase()}` }),
-        'invalid_target',
-      )
+      const as = await t.oauth()
+      const token = (await signIn(as, 'alice', 'notes:read', shouted)).tokens.access_token
+      expectEqual(claims(token).aud, t.mcp, "the token's aud")
+      rpcResult(await post(t, token, readNotes))
+      const { client_id } = await as.client('public')
+      const upperPath = `${url.origin}${url.pathname.toUpperCase()}`
+      await expectRedirectError(as, authorizationUrl(as, client_id, { resource: upperPath }), 'invalid_target')
     },
-  },
-  {
-    id: 'bad-client',
-    title: 'an unknown client_id or an unregistered redirect_uri gets an error page, never a redirect',
-    spec: 'OAuth 2.1 §4.1.2.1, §7.12.2 (open redirectors)',
-    async run(t) {
-      const { server } = await discover(t)
-      const clientId = await registerClient(server, REDIRECT_URI, (req) => t.send(req))
+  ),
+
+  check(
+    'bad-client',
+    'an unknown client_id or an unregistered redirect_uri gets an error page, never a redirect',
+    'OAuth 2.1 §4.1.2.1, §7.12.2 (open redirectors)',
+    async (t) => {
+      const as = await t.oauth()
+      const { client_id } = await as.client('public')
       for (const url of [
-        authorizationUrl(server, 'no-such-client', t.mcpUrl),
-        authorizationUrl(server, clientId, t.mcpUrl, { redirect_uri: 'http://127.0.0.1:9/elsewhere' }),
+        authorizationUrl(as, 'no-such-client'),
+        authorizationUrl(as, client_id, { redirect_uri: 'http://127.0.0.1:9/elsewhere' }),
       ]) {
-        const reply = await t.send({ url })
+        const reply = await exchange($`curl -si ${url}`)
         expectStatus(reply, 400)
         assert(reply.headers.location === undefined, 'the error was redirected')
       }
     },
-  },
-  {
-    id: 'registration-policy',
-    title: 'registration refuses javascript:, fragment and plain-http non-loopback redirect URIs',
-    spec: 'RFC 7591 §2, §3.2.2, RFC 8252 §7.3, §8.3',
-    async run(t) {
-      const { server } = await discover(t)
+  ),
+
+  check(
+    'registration-policy',
+    'registration refuses javascript:, fragment and plain-http non-loopback redirect URIs',
+    'RFC 7591 §2, §3.2.2, RFC 8252 §7.3, §8.3',
+    async (t) => {
+      const as = await t.oauth()
       for (const uri of ['javascript:alert(1)', 'http://127.0.0.1:9/cb#frag', 'http://attacker.example/cb']) {
-        const reply = await t.send({
-          url: server.registration_endpoint,
-          body: { redirect_uris: [uri], token_endpoint_auth_method: 'none' },
-        })
+        const reply = await as.register({ redirect_uris: [uri], token_endpoint_auth_method: 'none' })
         expectStatus(reply, 400)
         assert(['invalid_redirect_uri', 'invalid_client_metadata'].includes(reply.json?.error), `${uri}: error ${reply.json?.error}`)
       }
     },
-  },
-  {
-    id: 'metadata-document-ssrf',
-    title: 'client ID metadata documents are advertised; a client id URL on loopback or a private address is refused, never fetched',
-    spec: 'draft-ietf-oauth-client-id-metadata-document (SSRF), RFC 6890, MCP authorization §Client ID Metadata Documents',
-    async run(t) {
+  ),
+
+  check(
+    'metadata-document-ssrf',
+    'client ID metadata documents are advertised; a client id URL on loopback or a private address is refused, never fetched',
+    'draft-ietf-oauth-client-id-metadata-document (SSRF), RFC 6890, MCP authorization §Client ID Metadata Documents',
+    async (t) => {
       assert(
         process.env.ALLOW_LOOPBACK_CLIENT_METADATA !== '1',
         'unset ALLOW_LOOPBACK_CLIENT_METADATA: this check needs the production policy',
       )
-      const { server } = await discover(t)
-      expectEqual(server.client_id_metadata_document_supported, true, 'client_id_metadata_document_supported')
+      const as = await t.oauth()
+      expectEqual(as.metadata.client_id_metadata_document_supported, true, 'client_id_metadata_document_supported')
       await withTrap(async (port, connections) => {
         const refusals: Record<string, RegExp> = {
           [`https://127.0.0.1:${port}/client.json`]: /default https port/,
@@ -405,7 +437,7 @@ export const checks: Check[] = [
           'https://169.254.169.254/latest/meta-data': /private, loopback or reserved/, // the cloud metadata service
         }
         for (const [clientId, reason] of Object.entries(refusals)) {
-          const reply = await t.send({ url: authorizationUrl(server, clientId, t.mcpUrl) })
+          const reply = await exchange($`curl -si ${authorizationUrl(as, clientId)}`)
           expectStatus(reply, 400)
           assert(reply.headers.location === undefined, `${clientId}: the error was redirected`)
           const text = pageText(reply.text, 400)
@@ -414,81 +446,80 @@ export const checks: Check[] = [
         expectEqual(connections(), 0, 'connections the provider made to the loopback port a client id named')
       })
     },
-  },
-  {
-    id: 'alice-cannot-purge',
-    title: 'alice asks for notes:admin too, the provider grants only what she holds: purge → 403 insufficient_scope',
-    spec: 'RFC 6749 §3.3 (issued scope may differ), RFC 6750 §3.1',
-    async run(t) {
+  ),
+
+  check(
+    'alice-cannot-purge',
+    'alice asks for notes:admin too, the provider grants only what she holds: purge → 403 insufficient_scope',
+    'RFC 6749 §3.3 (issued scope may differ), RFC 6750 §3.1',
+    async (t) => {
       const session = await alice(t, 'notes:read notes:write notes:admin')
       expectEqual(session.tokens.scope, 'notes:read notes:write', 'the granted scope')
-      expectStepUp(await t.mcp(call('purge_notes'), { token: session.tokens.access_token }), 'notes:admin')
+      expectStepUp(await post(t, session.tokens.access_token, call('purge_notes')), 'notes:admin', t)
     },
-  },
-  {
-    id: 'bob-read-only',
-    title: 'bob gets notes:read only: adding → 403 insufficient_scope, scope="notes:write"',
-    spec: 'RFC 6750 §3.1',
-    async run(t) {
-      const session = await signInAs(t, 'bob', 'builder', 'notes:read notes:write')
-      expectEqual(session.tokens.scope, 'notes:read', 'the granted scope')
-      expectStepUp(await t.mcp(call('add_note', { text: 'hi' }), { token: session.tokens.access_token }), 'notes:write')
-    },
-  },
-  {
-    id: 'step-up-carol',
-    title: 'step-up: carol signs in for notes:admin and purges',
-    spec: 'MCP authorization §Step-Up Authorization Flow',
-    async run(t) {
-      const token = (await signInAs(t, 'carol', 'sesame', 'notes:read notes:write notes:admin')).tokens.access_token
+  ),
+
+  check('bob-read-only', 'bob gets notes:read only: adding → 403 insufficient_scope, scope="notes:write"', 'RFC 6750 §3.1', async (t) => {
+    const session = await signIn(await t.oauth(), 'bob', 'notes:read notes:write')
+    expectEqual(session.tokens.scope, 'notes:read', 'the granted scope')
+    expectStepUp(await post(t, session.tokens.access_token, call('add_note', { text: 'hi' })), 'notes:write', t)
+  }),
+
+  check(
+    'step-up-carol',
+    'step-up: carol signs in for notes:admin and purges',
+    'MCP authorization §Step-Up Authorization Flow',
+    async (t) => {
+      const token = (await signIn(await t.oauth(), 'carol', 'notes:read notes:write notes:admin')).tokens.access_token
       expectEqual(claims(token).scope, 'notes:read notes:write notes:admin', "the token's scope")
-      rpcResult(await t.mcp(call('add_note', { text: 'doomed' }), { token }))
-      expectEqual(rpcResult(await t.mcp(call('purge_notes'), { token })).content?.[0]?.text, 'Purged 1 note(s).', 'purge_notes answer')
+      rpcResult(await post(t, token, call('add_note', { text: 'doomed' })))
+      expectEqual(rpcResult(await post(t, token, call('purge_notes'))).content?.[0]?.text, 'Purged 1 note(s).', 'purge_notes answer')
     },
-  },
-  {
-    id: 'refresh-rotation',
-    title: 'refresh rotates the refresh token; reusing the old one fails and ends the whole grant',
-    spec: 'OAuth 2.1 §4.3.1, RFC 9700 §4.14.2',
-    async run(t) {
-      const session = await alice(t)
-      const old = session.tokens.refresh_token
+  ),
+
+  check(
+    'refresh-rotation',
+    'refresh rotates the refresh token; reusing the old one fails and ends the whole grant',
+    'OAuth 2.1 §4.3.1, RFC 9700 §4.14.2',
+    async (t) => {
+      const as = await t.oauth()
+      const { tokens, client } = await alice(t)
+      const old = tokens.refresh_token
       assert(old !== undefined, 'no refresh token was issued')
-      const fresh = await refresh(session.server, session.clientId, old, (req) => t.send(req))
+      const fresh = await as.refresh({ client, refreshToken: old })
       expectStatus(fresh, 200)
       assert(fresh.json.refresh_token !== old, 'the refresh token did not rotate')
-      rpcResult(await t.mcp(readNotes, { token: fresh.json.access_token }))
-      const reused = await refresh(session.server, session.clientId, old, (req) => t.send(req))
+      rpcResult(await post(t, fresh.json.access_token, readNotes))
+      const reused = await as.refresh({ client, refreshToken: old })
       expectStatus(reused, 400)
       expectEqual(reused.json?.error, 'invalid_grant', 'reusing the rotated refresh token')
-      expectEqual(
-        (await refresh(session.server, session.clientId, fresh.json.refresh_token, (req) => t.send(req))).json?.error,
-        'invalid_grant',
-        'the new refresh token after reuse',
-      )
+      const after = await as.refresh({ client, refreshToken: fresh.json.refresh_token })
+      expectEqual(after.json?.error, 'invalid_grant', 'the new refresh token after reuse')
     },
-  },
-  {
-    id: 'wrong-audience',
-    title: 'a token the provider issued for another MCP server → 401 invalid_token here',
-    spec: 'RFC 8707 §2, RFC 9068 §4, MCP security (token passthrough)',
-    async run(t) {
+  ),
+
+  check(
+    'wrong-audience',
+    'a token the provider issued for another MCP server → 401 invalid_token here',
+    'RFC 8707 §2, RFC 9068 §4, MCP security (token passthrough)',
+    async (t) => {
       const other = `http://127.0.0.1:${t.port === 1 ? 2 : 1}/mcp`
-      const token = (await signInAs(t, 'alice', 'wonderland', 'notes:read', { resource: other })).tokens.access_token
+      const token = (await signIn(await t.oauth(), 'alice', 'notes:read', other)).tokens.access_token
       expectEqual(claims(token).aud, other, "the token's aud")
-      expectChallenge(await t.mcp(readNotes, { token }), 401, 'invalid_token')
+      expectChallenge(await post(t, token, readNotes), 401, 'invalid_token')
     },
-  },
-  {
-    id: 'forged',
-    title: 'a real token forged: alg none, payload altered, HS256 with the public key, a key in the header, an unknown kid → 401',
-    spec: 'RFC 8725 §2.1, §3.1, §3.10, RFC 7515 §5.2, RFC 7517 §4.5',
-    async run(t) {
+  ),
+
+  check(
+    'forged',
+    'a real token forged: alg none, payload altered, HS256 with the public key, a key in the header, an unknown kid → 401',
+    'RFC 8725 §2.1, §3.1, §3.10, RFC 7515 §5.2, RFC 7517 §4.5',
+    async (t) => {
       const token = (await alice(t)).tokens.access_token
       const [head, body, signature] = token.split('.')
       const encode = (value: unknown) => base64url.encode(JSON.stringify(value))
-      const { server } = await discover(t)
-      const published = (await t.send({ url: server.jwks_uri })).json.keys.find((key: JWK) => key.kid === header(token).kid)
+      const jwks = await exchange($`curl -si ${(await t.discover()).metadata.jwks_uri}`)
+      const published = jwks.json.keys.find((key: JWK) => key.kid === header(token).kid)
       const attacker = generateKeyPairSync('rsa', { modulusLength: 2048 })
       const forgeries = {
         'alg none': `${encode({ ...header(token), alg: 'none' })}.${body}.`,
@@ -507,135 +538,127 @@ export const checks: Check[] = [
         'a lab 4 dev token (npm run token)': await t.token({ scope: 'notes:read' }),
       }
       for (const [what, forged] of Object.entries(forgeries)) {
-        const reply = await t.mcp(readNotes, { token: forged })
+        const reply = await post(t, forged, readNotes)
         assert(
           reply.status === 401 && reply.challenge?.params.error === 'invalid_token',
           `${what}: HTTP ${reply.status} ${reply.challenge?.params.error ?? ''}`,
         )
       }
     },
-  },
-  {
-    id: 'id-token',
-    title: 'an ID token from the same provider (same key, typ JWT, aud = the client) is not an access token → 401',
-    spec: 'RFC 9068 §4, RFC 8725 §3.11 (explicit typing), OpenID Connect Core §2',
-    async run(t) {
+  ),
+
+  check(
+    'id-token',
+    'an ID token from the same provider (same key, typ JWT, aud = the client) is not an access token → 401',
+    'RFC 9068 §4, RFC 8725 §3.11 (explicit typing), OpenID Connect Core §2',
+    async (t) => {
       const session = await alice(t, 'openid notes:read')
-      const idToken = (session.tokenReply.json as { id_token?: string }).id_token
+      const idToken = session.tokens.id_token
       assert(idToken !== undefined, 'no ID token was issued for scope openid')
-      expectEqual(claims(idToken).aud, session.clientId, "the ID token's aud")
-      expectChallenge(await t.mcp(readNotes, { token: idToken }), 401, 'invalid_token')
+      expectEqual(claims(idToken).aud, session.client.client_id, "the ID token's aud")
+      expectChallenge(await post(t, idToken, readNotes), 401, 'invalid_token')
     },
-  },
-  {
-    id: 'jwt-outlives-revocation',
-    title: 'revoking the grant does not recall a JWT: it verifies here until it expires (keep them short)',
-    spec: 'RFC 7009 §2, RFC 9068 §5 (security considerations), RFC 7662 §1',
-    async run(t) {
-      const session = await alice(t)
-      expectStatus(
-        await revoke(session.server, session.clientId, session.tokens.refresh_token!, 'refresh_token', (req) => t.send(req)),
-        200,
-      )
-      expectEqual(
-        (await refresh(session.server, session.clientId, session.tokens.refresh_token!, (req) => t.send(req))).json?.error,
-        'invalid_grant',
-        'refreshing after revocation',
-      )
+  ),
+
+  check(
+    'jwt-outlives-revocation',
+    'revoking the grant does not recall a JWT: it verifies here until it expires (keep them short)',
+    'RFC 7009 §2, RFC 9068 §5 (security considerations), RFC 7662 §1',
+    async (t) => {
+      const as = await t.oauth()
+      const { tokens, client } = await alice(t)
+      expectStatus(await as.revoke({ client, token: tokens.refresh_token! }), 200)
+      const refreshed = await as.refresh({ client, refreshToken: tokens.refresh_token! })
+      expectEqual(refreshed.json?.error, 'invalid_grant', 'refreshing after revocation')
       // The limit of local validation, shown rather than hidden: nothing tells this server.
-      rpcResult(await t.mcp(readNotes, { token: session.tokens.access_token }))
-      assert(
-        claims(session.tokens.access_token).exp - claims(session.tokens.access_token).iat <= 600,
-        'access tokens live longer than 10 minutes',
-      )
+      rpcResult(await post(t, tokens.access_token, readNotes))
+      assert(claims(tokens.access_token).exp - claims(tokens.access_token).iat <= 600, 'access tokens live longer than 10 minutes')
     },
-  },
-  {
-    id: 'introspection-token',
-    title: 'introspection mode (a second pair: opaque tokens, TOKEN_VALIDATION=introspection): the token reads notes',
-    spec: 'RFC 7662 §2, RFC 6750 §2.1',
-    async run(t) {
-      const p = await introspectionPair()
-      const { tokens } = await opaqueSession(t, p)
+  ),
+
+  check(
+    'introspection-token',
+    'introspection mode (a second pair: opaque tokens, TOKEN_VALIDATION=introspection): the token reads notes',
+    'RFC 7662 §2, RFC 6750 §2.1',
+    async (t) => {
+      const p = await introspectionPair(t)
+      const { tokens } = await opaqueSession(p)
       assert(tokens.access_token.split('.').length !== 3, 'the provider issued a JWT, not an opaque token')
-      const result = rpcResult(await t.send({ url: p.mcpUrl, headers: mcpHeaders(tokens.access_token), body: readNotes }))
+      const result = rpcResult(await readAt(p.mcpUrl, tokens.access_token))
       assert(result.content?.[0]?.text?.startsWith('Notes of alice'), `unexpected answer: ${result.content?.[0]?.text}`)
     },
-  },
-  {
-    id: 'introspection-revocation',
-    title: 'introspection mode: a revoked token is refused on the very next request',
-    spec: 'RFC 7009 §2, RFC 7662 §2.2 (active: false)',
-    async run(t) {
-      const p = await introspectionPair()
-      const session = await opaqueSession(t, p)
-      const token = session.tokens.access_token
-      rpcResult(await t.send({ url: p.mcpUrl, headers: mcpHeaders(token), body: readNotes }))
-      expectStatus(await revoke(session.server, session.clientId, token, 'access_token', (req) => t.send(req)), 200)
-      expectChallenge(await t.send({ url: p.mcpUrl, headers: mcpHeaders(token), body: readNotes }), 401, 'invalid_token')
+  ),
+
+  check(
+    'introspection-revocation',
+    'introspection mode: a revoked token is refused on the very next request',
+    'RFC 7009 §2, RFC 7662 §2.2 (active: false)',
+    async (t) => {
+      const p = await introspectionPair(t)
+      const { tokens, client } = await opaqueSession(p)
+      rpcResult(await readAt(p.mcpUrl, tokens.access_token))
+      expectStatus(await p.as.revoke({ client, token: tokens.access_token }), 200)
+      expectChallenge(await readAt(p.mcpUrl, tokens.access_token), 401, 'invalid_token')
     },
-  },
-  {
-    id: 'introspection-refusals',
-    title: 'introspection mode: garbage, a JWT, a token for another server → 401; an expired token → 401',
-    spec: 'RFC 7662 §2.2, RFC 8707 §2, RFC 6750 §3.1',
-    async run(t) {
-      const p = await introspectionPair()
-      const refusedThere = async (token: string) =>
-        expectChallenge(await t.send({ url: p.mcpUrl, headers: mcpHeaders(token), body: readNotes }), 401, 'invalid_token')
+  ),
+
+  check(
+    'introspection-refusals',
+    'introspection mode: garbage, a JWT, a token for another server → 401; an expired token → 401',
+    'RFC 7662 §2.2, RFC 8707 §2, RFC 6750 §3.1',
+    async (t) => {
+      const p = await introspectionPair(t)
+      const refusedThere = async (token: string) => expectChallenge(await readAt(p.mcpUrl, token), 401, 'invalid_token')
       await refusedThere('not-a-token')
       await refusedThere((await alice(t)).tokens.access_token) // the first provider's JWT
-      await refusedThere((await opaqueSession(t, p, `http://127.0.0.1:${p.rs.port === 1 ? 2 : 1}/mcp`)).tokens.access_token)
+      await refusedThere((await opaqueSession(p, `http://127.0.0.1:${p.rs.port === 1 ? 2 : 1}/mcp`)).tokens.access_token)
       // This provider's tokens live 5 seconds: valid first, then ask until the answer changes (at most 15 s).
-      const { tokens } = await opaqueSession(t, p)
-      const ask = () => t.send({ url: p.mcpUrl, headers: mcpHeaders(tokens.access_token), body: readNotes })
+      const { tokens } = await opaqueSession(p)
+      const ask = () => readAt(p.mcpUrl, tokens.access_token)
       let reply = await ask()
       rpcResult(reply)
       for (const deadline = Date.now() + 15_000; reply.status === 200 && Date.now() < deadline; reply = await ask()) await pause(250)
       expectChallenge(reply, 401, 'invalid_token')
     },
-  },
-  {
-    id: 'introspection-needs-credentials',
-    title: 'the introspection endpoint answers only the resource server: no credentials → refused, a public client → active: false',
-    spec: 'RFC 7662 §2.1, §4',
-    async run(t) {
-      const p = await introspectionPair()
-      const session = await opaqueSession(t, p)
-      const anonymous = await t.send({ url: session.server.introspection_endpoint, form: { token: session.tokens.access_token } })
-      expectStatus(anonymous, 400, 401)
-      const asClient = await t.send({
-        url: session.server.introspection_endpoint,
-        form: { token: session.tokens.access_token, client_id: session.clientId },
-      })
+  ),
+
+  check(
+    'introspection-needs-credentials',
+    'the introspection endpoint answers only the resource server: no credentials → refused, a public client → active: false',
+    'RFC 7662 §2.1, §4',
+    async (t) => {
+      const p = await introspectionPair(t)
+      const { tokens, client } = await opaqueSession(p)
+      expectStatus(await p.as.introspect({ token: tokens.access_token }), 400, 401) // no credentials at all
+      const asClient = await p.as.introspect({ client, token: tokens.access_token }) // the public client's client_id
       expectStatus(asClient, 200)
       expectEqual(asClient.json, { active: false }, 'the answer to the client itself')
     },
-  },
-  {
-    id: 'provider-down',
-    title: 'provider down → 503 with Retry-After, never a pass; restarted on its data, the grant lives on; no token in any log',
-    spec: 'RFC 9110 §15.6.4, §10.2.3 (fail closed, honestly), OAuth 2.1 §4.3, MCP security (no tokens in logs)',
-    async run(t) {
-      const p = await introspectionPair()
-      const session = await opaqueSession(t, p)
+  ),
+
+  check(
+    'provider-down',
+    'provider down → 503 with Retry-After, never a pass; restarted on its data, the grant lives on; no token in any log',
+    'RFC 9110 §15.6.4, §10.2.3 (fail closed, honestly), OAuth 2.1 §4.3, MCP security (no tokens in logs)',
+    async (t) => {
+      const p = await introspectionPair(t)
+      const { tokens, client } = await opaqueSession(p)
       const logs = [p.idp, p.rs]
       await p.idp.stop()
       try {
-        const reply = await t.send({ url: p.mcpUrl, headers: mcpHeaders(session.tokens.access_token), body: readNotes })
+        const reply = await readAt(p.mcpUrl, tokens.access_token)
         expectStatus(reply, 503)
         assert(reply.headers['retry-after'] !== undefined, 'no Retry-After header')
-        // no token: still a plain challenge
-        expectChallenge(await t.send({ url: p.mcpUrl, headers: mcpHeaders(), body: readNotes }), 401, undefined)
+        expectChallenge(await readAt(p.mcpUrl), 401, undefined) // no token: still a plain challenge
         // The same provider again, on the same port and data: clients, grants and refresh tokens were in SQLite.
         p.idp = await p.startIdp(p.idp.port)
         logs.push(p.idp)
-        const renewed = await refresh(session.server, session.clientId, session.tokens.refresh_token!, (req) => t.send(req))
+        const renewed = await p.as.refresh({ client, refreshToken: tokens.refresh_token! })
         expectStatus(renewed, 200)
-        p.tokens.push(renewed.json.access_token, renewed.json.refresh_token)
-        rpcResult(await t.send({ url: p.mcpUrl, headers: mcpHeaders(renewed.json.access_token), body: readNotes })) // recovered, no restart
+        rpcResult(await readAt(p.mcpUrl, renewed.json.access_token)) // recovered, no restart
+        // Every token, code and password this provider handed out or was given.
         const output = logs.map((running) => running.output()).join('')
-        for (const token of p.tokens.filter(Boolean)) assert(!output.includes(token), 'a token appeared in a log line')
+        for (const secret of p.as.secrets) assert(!output.includes(secret), 'a token, code or password appeared in a log line')
       } finally {
         await p.idp.stop()
         await p.rs.stop()
@@ -643,44 +666,47 @@ export const checks: Check[] = [
         pair = undefined
       }
     },
-  },
-  {
-    id: 'key-rotation',
-    title: 'key rotation, live: the new kid verifies after exactly one JWKS refetch, the old token still verifies',
-    spec: 'RFC 7517 §4.5, RFC 8414 §2 (jwks_uri), OpenID Connect Core §10.1.1 (rotation)',
-    async run(t) {
-      const { issuer } = await discover(t)
-      const keys = async () => (await t.send({ url: `${issuer}/dev/keys` })).json as { signing_kid: string; jwks_requests: number }
+  ),
+
+  check(
+    'key-rotation',
+    'key rotation, live: the new kid verifies after exactly one JWKS refetch, the old token still verifies',
+    'RFC 7517 §4.5, RFC 8414 §2 (jwks_uri), OpenID Connect Core §10.1.1 (rotation)',
+    async (t) => {
+      const as = await t.oauth()
+      const { issuer } = await t.discover()
+      const keys = async () => (await exchange($`curl -si ${issuer}/dev/keys`)).json as { signing_kid: string; jwks_requests: number }
       const before = await alice(t)
       const oldToken = before.tokens.access_token
-      rpcResult(await t.mcp(readNotes, { token: oldToken })) // this server has the current keys cached
+      rpcResult(await post(t, oldToken, readNotes)) // this server has the current keys cached
       const fetched = (await keys()).jwks_requests
-      const rotated = await t.send({ url: `${issuer}/dev/rotate-keys`, method: 'POST' })
+      const rotated = await exchange($`curl -si -X POST ${issuer}/dev/rotate-keys`)
       expectStatus(rotated, 200)
       expectEqual(rotated.json.previous_kid, header(oldToken).kid, 'the key that signed until now')
-      const renewed = await refresh(before.server, before.clientId, before.tokens.refresh_token!, (req) => t.send(req))
+      const renewed = await as.refresh({ client: before.client, refreshToken: before.tokens.refresh_token! })
       expectStatus(renewed, 200)
       const newToken = renewed.json.access_token
       expectEqual(header(newToken).kid, rotated.json.signing_kid, "the new token's kid")
       // jose refetches on an unknown kid, but at most once per cooldown (5 s here): poll, never sleep blindly.
       const deadline = Date.now() + 15_000
-      let reply = await t.mcp(readNotes, { token: newToken })
+      let reply = await post(t, newToken, readNotes)
       while (reply.status !== 200 && Date.now() < deadline) {
         expectChallenge(reply, 401, 'invalid_token') // while cooling down: refused, never passed, never a 5xx
         await pause(250)
-        reply = await t.mcp(readNotes, { token: newToken })
+        reply = await post(t, newToken, readNotes)
       }
       rpcResult(reply)
       expectEqual((await keys()).jwks_requests - fetched, 1, 'JWKS fetches by this server since the rotation')
-      rpcResult(await t.mcp(readNotes, { token: oldToken })) // the old key is still published
+      rpcResult(await post(t, oldToken, readNotes)) // the old key is still published
     },
-  },
-  {
-    id: 'lab6-client',
-    title: "lab 6's client, unchanged, walks the whole flow against the provider: step-up, refresh, revocation",
-    spec: 'MCP authorization §Authorization Flow Steps, RFC 8414 §3',
-    async run(t) {
-      const run = await walk(t.mcpUrl, freshClientData())
+  ),
+
+  check(
+    'lab6-client',
+    "lab 6's client, unchanged, walks the whole flow against the provider: step-up, refresh, revocation",
+    'MCP authorization §Authorization Flow Steps, RFC 8414 §3',
+    async (t) => {
+      const run = await walk(t.mcp, freshClientData())
       assert(run.code === 0, `the walk exited ${run.code}:\n${run.output.split('\n').slice(-6).join('\n')}`)
       for (const leg of ['Registration', 'Token exchange', 'Step-up', 'Refresh', 'Revocation'])
         assert(run.legs.includes(leg), `no "${leg}" leg`)
@@ -689,12 +715,13 @@ export const checks: Check[] = [
       assert(run.output.includes('the revoked refresh token is refused'), 'the provider did not revoke the refresh token')
       assert(/Tool result\n/.test(run.output), 'the walk did not end with a tool result')
     },
-  },
-  {
-    id: 'lab6-client-metadata-document',
-    title: "lab 6's client registers by metadata document and walks the flow (an https URL here, with ALLOW_LOOPBACK_CLIENT_METADATA=1)",
-    spec: 'MCP authorization §Client ID Metadata Documents, draft-ietf-oauth-client-id-metadata-document §3, §4',
-    async run(t) {
+  ),
+
+  check(
+    'lab6-client-metadata-document',
+    "lab 6's client registers by metadata document and walks the flow (an https URL here, with ALLOW_LOOPBACK_CLIENT_METADATA=1)",
+    'MCP authorization §Client ID Metadata Documents, draft-ietf-oauth-client-id-metadata-document §3, §4',
+    async (t) => {
       const dir = mkdtempSync(join(tmpdir(), 'lab7-cimd-'))
       const redirectUri = 'http://127.0.0.1:8976/callback' // the walk's own (its REDIRECT_URI default)
       const document = await serveMetadataDocument(dir, redirectUri)
@@ -714,8 +741,8 @@ export const checks: Check[] = [
         assert(document.fetches() > 0, 'the provider never fetched the document')
         assert(/Tool result\n/.test(run.output), 'the walk did not end with a tool result')
         // The opt-in opens this machine, nothing else: a private address is still refused.
-        const { server } = await discover(t, `${rs.base}/mcp`)
-        const reply = await t.send({ url: authorizationUrl(server, 'https://10.0.0.1/client.json', `${rs.base}/mcp`) })
+        const as = await oauthOf(t, `${rs.base}/mcp`)
+        const reply = await exchange($`curl -si ${authorizationUrl(as, 'https://10.0.0.1/client.json')}`)
         expectStatus(reply, 400)
         assert(/private, loopback or reserved/.test(pageText(reply.text, 400)), `10.0.0.1: ${pageText(reply.text)}`)
       } finally {
@@ -724,7 +751,7 @@ export const checks: Check[] = [
         rmSync(dir, { recursive: true, force: true })
       }
     },
-  },
+  ),
 ]
 
 await runIfMain(import.meta.url)
