@@ -18,8 +18,8 @@ export class CurlMissingError extends Error {
   name = 'CurlMissingError'
   constructor() {
     super(
-      'The checks send real curl commands, and curl is not installed.\n' +
-        'Install it (Debian/Ubuntu: sudo apt-get install curl; macOS: it comes with the system, or brew install curl), then run this again.',
+      'The checks send real curl commands, and curl is not installed. Install it, then run this again:\n' +
+        '  Debian/Ubuntu: sudo apt-get install curl    macOS: it comes with the system (or: brew install curl)',
     )
   }
 }
