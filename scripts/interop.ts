@@ -27,8 +27,8 @@ const LAB7_ACCESS_TOKEN_TTL = '45'
 interface Expected {
   /** client → lab → capability → what it is known to do */
   clients: Record<string, Record<string, Record<string, 'pass' | 'fail' | 'n/a'>>>
-  /** client → capability → why it cannot, with the upstream issue */
-  limits: Record<string, Record<string, string>>
+  /** client → capability → why it cannot, with the upstream issue (lines of one text) */
+  limits: Record<string, Record<string, string[]>>
 }
 
 function install(): void {
@@ -53,7 +53,7 @@ function printTable(results: Record<string, Record<number, Row>>, expected: Expe
         const known = expected.clients[client]?.[n]?.[capability]
         if (known === 'pass' && cell.result !== 'pass') regressions.push(`${client}, lab ${n}, ${capability}: ${cell.note ?? cell.result}`)
         if (cell.result !== 'pass' && cell.note) {
-          const limit = expected.limits[client]?.[capability]
+          const limit = expected.limits[client]?.[capability]?.join(' ')
           notes.push(`${client}, lab ${n}, ${capability}: ${cell.note}${limit ? `\n    known: ${limit}` : ''}`)
         }
         if (known !== undefined && known !== 'pass' && cell.result === 'pass') {
