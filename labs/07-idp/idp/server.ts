@@ -6,7 +6,9 @@ import { fileURLToPath } from 'node:url'
 import express, { type ErrorRequestHandler } from 'express'
 import { localhostHostValidation } from '@modelcontextprotocol/sdk/server/middleware/hostHeaderValidation.js'
 import type { Provider } from 'oidc-provider'
+import { allowedOrigins } from '../origin.ts'
 import { serve } from '../serve.ts'
+import { providerCors } from './cors.ts'
 import { interactionRoutes } from './interactions.ts'
 import { loadSecrets, pruneRetired, rotate, saveSecrets } from './keys.ts'
 import { canonicalResource, createProvider } from './provider.ts'
@@ -71,6 +73,7 @@ let jwksRequests = 0
 const app = express()
 app.disable('x-powered-by')
 app.use(localhostHostValidation()) // DNS rebinding: refuse a Host that is not this machine
+app.use(providerCors(allowedOrigins(PORT))) // browser clients: the MCP server's allowlist (cors.ts)
 app.use((req, res, next) => {
   // No page of this provider may be framed (clickjacking the consent button; MCP security best practices).
   res.set('X-Frame-Options', 'DENY')
