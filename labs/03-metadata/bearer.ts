@@ -39,6 +39,7 @@ export function requireBearer(options: BearerOptions): RequestHandler {
     const token = BEARER.exec(header)?.[1]
     if (token === undefined) return challenge(res, 400, 'invalid_request', 'The Authorization header is not Bearer followed by one token')
     try {
+      // #region exercise: verify-token
       const { payload } = await jwtVerify(token, getKey, {
         algorithms: ['RS256'], // RFC 8725 §3.1: an allow-list, so "none" and HS256 are refused
         typ: 'at+jwt', // RFC 9068 §4: an ID token or other JWT is not an access token
@@ -49,6 +50,7 @@ export function requireBearer(options: BearerOptions): RequestHandler {
       const claims = AccessTokenClaims.parse(payload)
       const caller: Caller = { sub: claims.sub, scopes: claims.scope.split(' ').filter(Boolean) }
       res.locals.caller = caller
+      // #endregion
       next()
     } catch (error) {
       // Fail closed: any surprise while verifying means "no". The reason goes to the client, never the token.
@@ -80,6 +82,7 @@ function describe(error: unknown): string {
 /** RFC 6750 §3: the challenge, with an error code only when credentials were sent.
  *  Values are fixed strings without quotes or backslashes, so they need no escaping. */
 export function sendChallenge(res: Response, status: number, params: Record<string, string | undefined>): void {
+  // #region exercise: challenge
   const header = Object.entries(params)
     .filter(([, value]) => value !== undefined)
     .map(([name, value]) => `${name}="${value}"`)
@@ -90,4 +93,5 @@ export function sendChallenge(res: Response, status: number, params: Record<stri
       ? { error: params.error, error_description: params.error_description }
       : { error_description: 'This server needs an access token: see WWW-Authenticate' },
   )
+  // #endregion
 }

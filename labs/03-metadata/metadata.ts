@@ -18,6 +18,7 @@ export function metadataRoutes({ resource, issuer, scopes }: MetadataOptions): R
   // another resource's metadata URL (RFC 9728 §3.1), not ours, so it is a 404 and not our document.
   const router = Router({ strict: true, caseSensitive: true })
 
+  // #region exercise: protected-resource
   // RFC 9728 §2: who we are, and which authorization servers issue tokens for us.
   const protectedResource = {
     resource, // §3.3: must equal the URL the client used, byte for byte
@@ -30,7 +31,9 @@ export function metadataRoutes({ resource, issuer, scopes }: MetadataOptions): R
   router.get([new URL(resourceMetadataUrl(resource)).pathname, '/.well-known/oauth-protected-resource'], (_req, res) => {
     res.json(protectedResource)
   })
+  // #endregion
 
+  // #region exercise: issuer-metadata
   // RFC 8414 §2: the issuer's own metadata. This issuer only signs tokens (`npm run token`) until
   // lab 5, so it advertises its keys and nothing else: no endpoint it does not serve.
   const authorizationServer = {
@@ -43,6 +46,7 @@ export function metadataRoutes({ resource, issuer, scopes }: MetadataOptions): R
   router.get('/.well-known/oauth-authorization-server', (_req, res) => {
     res.json(authorizationServer)
   })
+  // #endregion
 
   return router
 }

@@ -21,6 +21,7 @@ export function checkOrigin(allowed: string[]): RequestHandler {
     const origin = req.headers.origin
     // No Origin: not a browser's cross-site request (curl, an SDK client). Nothing to check.
     if (origin === undefined) return next()
+    // #region exercise: origin-check
     if (!allowed.includes(origin)) {
       res
         .status(403)
@@ -42,5 +43,6 @@ export function checkOrigin(allowed: string[]): RequestHandler {
       return
     }
     next()
+    // #endregion
   }
 }

@@ -51,6 +51,7 @@ export function requireBearer(options: BearerOptions): RequestHandler {
         res.locals.caller = await options.introspect(token) // the provider's word instead of a signature
         return next()
       }
+      // #region exercise: verify-token
       const { payload } = await jwtVerify(token, getKey, {
         algorithms: ['RS256'], // RFC 8725 §3.1: an allow-list, so "none" and HS256 are refused
         typ: options.typ, // RFC 9068 §4: an ID token or other JWT is not an access token
@@ -61,6 +62,7 @@ export function requireBearer(options: BearerOptions): RequestHandler {
       const claims = AccessTokenClaims.parse(renamed(payload, options.claimNames))
       const caller: Caller = { sub: claims.sub, scopes: claims.scope.split(' ').filter(Boolean) }
       res.locals.caller = caller
+      // #endregion
       next()
     } catch (error) {
       // Lab 7: the provider could not be asked, so nobody knows if the token is good. Still "no", but 503, not 401.
@@ -103,6 +105,7 @@ function renamed(payload: JWTPayload, names: Record<string, string>): JWTPayload
 /** RFC 6750 §3: the challenge, with an error code only when credentials were sent.
  *  Values are fixed strings without quotes or backslashes, so they need no escaping. */
 export function sendChallenge(res: Response, status: number, params: Record<string, string | undefined>): void {
+  // #region exercise: challenge
   const header = Object.entries(params)
     .filter(([, value]) => value !== undefined)
     .map(([name, value]) => `${name}="${value}"`)
@@ -113,4 +116,5 @@ export function sendChallenge(res: Response, status: number, params: Record<stri
       ? { error: params.error, error_description: params.error_description }
       : { error_description: 'This server needs an access token: see WWW-Authenticate' },
   )
+  // #endregion
 }

@@ -60,6 +60,7 @@ export function introspector(options: IntrospectionOptions): (token: string) => 
       if (response.status === 401) console.error("introspection: the provider refused this server's client credentials")
       throw new ProviderUnavailable(`${endpoint} answered HTTP ${response.status}`)
     }
+    // #region exercise: introspection
     const answer = Introspection.safeParse(body)
     if (!answer.success) throw new ProviderUnavailable(`${endpoint} did not answer RFC 7662 JSON`)
     const claims = answer.data
@@ -73,6 +74,7 @@ export function introspector(options: IntrospectionOptions): (token: string) => 
     if (claims.sub === undefined) throw new InactiveToken('The token lacks sub')
     const scope = claims[CLAIM_NAMES.scope ?? 'scope']
     return { sub: claims.sub, scopes: typeof scope === 'string' ? scope.split(' ').filter(Boolean) : [] }
+    // #endregion
   }
 }
 

@@ -17,6 +17,7 @@ export interface RemoteKeysOptions {
  * token names an unknown kid — which is how a rotated key arrives without a restart.
  */
 export function remoteKeys(options: RemoteKeysOptions): JWTVerifyGetKey {
+  // #region exercise: remote-keys
   let keys: JWTVerifyGetKey | undefined
   return async (header, token) => {
     keys ??= createRemoteJWKSet(new URL(options.jwksUri ?? (await jwksUri(options.metadata))), {
@@ -27,6 +28,7 @@ export function remoteKeys(options: RemoteKeysOptions): JWTVerifyGetKey {
     })
     return keys(header, token)
   }
+  // #endregion
 }
 
 async function jwksUri(metadata: () => Promise<ProviderMetadata>): Promise<string> {

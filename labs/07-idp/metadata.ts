@@ -18,6 +18,7 @@ export function metadataRoutes({ resource, issuer, scopes }: MetadataOptions): R
   // another resource's metadata URL (RFC 9728 §3.1), not ours, so it is a 404 and not our document.
   const router = Router({ strict: true, caseSensitive: true })
 
+  // #region exercise: protected-resource
   // RFC 9728 §2: who we are, and which authorization servers issue tokens for us.
   const protectedResource = {
     resource, // §3.3: must equal the URL the client used, byte for byte
@@ -30,6 +31,7 @@ export function metadataRoutes({ resource, issuer, scopes }: MetadataOptions): R
   router.get([new URL(resourceMetadataUrl(resource)).pathname, '/.well-known/oauth-protected-resource'], (_req, res) => {
     res.json(protectedResource)
   })
+  // #endregion
 
   return router
 }

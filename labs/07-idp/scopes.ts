@@ -33,6 +33,7 @@ type Requirement = { scope: string } | { open: true } | { unknown: string }
 
 /** What one JSON-RPC message needs. Anything the table does not know is refused: fail closed. */
 export function requirementOf(message: unknown): Requirement {
+  // #region exercise: scope-lookup
   if (typeof message !== 'object' || message === null || Array.isArray(message)) return { unknown: 'not a JSON-RPC message' }
   const { method, params } = message as { method?: unknown; params?: Record<string, unknown> }
   if (method === undefined) return { open: true } // a response to the server: executes nothing
@@ -42,6 +43,7 @@ export function requirementOf(message: unknown): Requirement {
     method === 'tools/call' ? params?.name : method === 'resources/read' ? params?.uri : method === 'prompts/get' ? params?.name : ''
   const scope = typeof target === 'string' ? SCOPE_TABLE.get(`${method} ${target}`) : undefined
   return scope ? { scope } : { unknown: `${method} ${typeof target === 'string' ? target : ''}`.trim() }
+  // #endregion
 }
 
 /** JSON-RPC 2.0 §5: an error answers the request's id; null only when it cannot be read (or for a batch). */
@@ -60,6 +62,7 @@ export function grants(caller: Caller, scope: string): boolean {
  */
 export function requireScopes(challenge: Record<string, string>): RequestHandler {
   return (req, res, next) => {
+    // #region exercise: scope-gate
     const caller: Caller = res.locals.caller
     const messages: unknown[] = Array.isArray(req.body) ? req.body : [req.body]
     const needed = new Set<string>()
@@ -82,5 +85,6 @@ export function requireScopes(challenge: Record<string, string>): RequestHandler
       error_description: `This request needs ${[...needed].join(' ')}`,
       scope: [...needed].join(' '),
     })
+    // #endregion
   }
 }

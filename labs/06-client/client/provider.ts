@@ -171,6 +171,7 @@ export class WorkshopClientProvider implements OAuthClientProvider {
     return this.verifier
   }
 
+  // #region exercise: step-up
   /** MCP step-up: ask for the union of what we hold and what the challenge names. */
   beginStepUp(challengeScope: string): void {
     const held = this.record().tokens?.scope?.split(' ') ?? []
@@ -180,6 +181,7 @@ export class WorkshopClientProvider implements OAuthClientProvider {
   endStepUp(): void {
     this.stepUpScope = undefined
   }
+  // #endregion
 
   async redirectToAuthorization(authorizationUrl: URL): Promise<void> {
     if (this.stepUpScope) authorizationUrl.searchParams.set('scope', this.stepUpScope)
@@ -205,6 +207,7 @@ export class WorkshopClientProvider implements OAuthClientProvider {
     if (!callback) throw new LegFailed('the user agent did not come back')
     say(showUrl(callback))
     const params = callback.searchParams
+    // #region exercise: state-and-iss
     if (params.get('state') !== this.expectedState) throw new LegFailed('state does not match: refusing the response (CSRF)')
     ok('state matches the one we sent')
     const issuer = this.issuerMetadata()?.issuer
@@ -218,6 +221,7 @@ export class WorkshopClientProvider implements OAuthClientProvider {
         ? 'no iss, and the server does not advertise it: nothing to check (RFC 9207 §2.4)'
         : `iss ${iss} is the authorization server we asked`,
     )
+    // #endregion
     const error = params.get('error')
     if (error) throw new LegFailed(`the authorization server said ${error}: ${params.get('error_description') ?? ''}`)
     const code = params.get('code')
