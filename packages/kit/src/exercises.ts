@@ -22,7 +22,180 @@ export interface Exercise {
   checks: string[]
 }
 
-export const EXERCISES: readonly Exercise[] = []
+export const EXERCISES: readonly Exercise[] = [
+  {
+    lab: 1,
+    name: 'origin-check',
+    file: 'origin.ts',
+    task:
+      'Refuse a browser request whose Origin is not in `allowed` with 403, and answer an allowed one with CORS headers ' +
+      '(a preflight with 204), so a page at an allowed origin can call the server and read WWW-Authenticate.',
+    hints: [
+      'MCP transports, "Security Warning": servers MUST validate the Origin header (DNS rebinding).',
+      'allowed.includes(origin) decides. For an allowed origin: Access-Control-Allow-Origin (that origin), Vary: Origin, ' +
+        'Access-Control-Expose-Headers with WWW-Authenticate; an OPTIONS preflight gets 204 with the methods and headers allowed.',
+      'Compare whole origins: a prefix test would let http://127.0.0.1.evil.example in.',
+    ],
+    stub: "res.status(403).json({ jsonrpc: '2.0', error: { code: -32000, message: 'origin-check: not written yet' }, id: null })",
+    checks: [],
+  },
+  {
+    lab: 2,
+    name: 'verify-token',
+    file: 'bearer.ts',
+    task:
+      "Verify the token with jose's jwtVerify (RS256 only, typ at+jwt, this issuer and audience, exp and iat required), " +
+      'parse its claims with AccessTokenClaims, and put the caller (sub and scopes) in res.locals.caller.',
+    hints: [
+      'RFC 9068 §4 (validating an access token), RFC 8725 §3.1 (an algorithm allow-list).',
+      'jwtVerify(token, getKey, { algorithms, typ, issuer, audience, requiredClaims }) throws on any problem, ' +
+        'and the catch below turns that into 401 invalid_token.',
+      'The scope claim is one space-separated string (RFC 6749 §3.3): split it and drop empty strings.',
+    ],
+    stub: "throw new Error('verify-token: not written yet') // every token refused: 401 invalid_token",
+    checks: [],
+  },
+  {
+    lab: 2,
+    name: 'challenge',
+    file: 'bearer.ts',
+    task:
+      'Answer with `status`, a WWW-Authenticate: Bearer header listing every defined parameter as name="value", ' +
+      'and a JSON body with the error code (or a description when there is none).',
+    hints: [
+      'RFC 6750 §3 (the challenge) and §3.1 (its error codes; none when no credentials were sent).',
+      'Object.entries(params), leave out undefined values, quote each one: Bearer realm="mcp", error="invalid_token".',
+    ],
+    stub: "res.status(status).json({ error: params.error ?? 'challenge: not written yet' }) // refused, but no challenge",
+    checks: [],
+  },
+  {
+    lab: 3,
+    name: 'protected-resource',
+    file: 'metadata.ts',
+    task:
+      "Serve this resource's metadata (resource, authorization_servers, scopes_supported, bearer_methods_supported) " +
+      'at the path-inserted well-known URL and at the root one.',
+    hints: [
+      'RFC 9728 §2 (the document), §3.1 (its URL), §3.3 (resource equals the URL the client used, byte for byte).',
+      "resourceMetadataUrl(resource) is the path-inserted URL; router.get([its pathname, '/.well-known/oauth-protected-resource'], …).",
+    ],
+    stub: '// (no metadata yet: a client that follows the challenge finds a 404)',
+    checks: [],
+  },
+  {
+    lab: 3,
+    name: 'issuer-metadata',
+    file: 'metadata.ts',
+    task:
+      "Serve the issuer's metadata at /.well-known/oauth-authorization-server: issuer, jwks_uri, scopes_supported, " +
+      'and no endpoint this server does not have.',
+    hints: [
+      'RFC 8414 §2 (the fields; response_types_supported is required), §3.3 (issuer identical to the URL it came from).',
+      'Until lab 5 this issuer only signs tokens (npm run token): jwks_uri, and empty response_types_supported and grant_types_supported.',
+    ],
+    stub: '// (no issuer metadata yet: a 404)',
+    checks: [],
+  },
+  {
+    lab: 4,
+    name: 'scope-lookup',
+    file: 'scopes.ts',
+    task:
+      'Say what one JSON-RPC message needs: { open: true } for the handshake, listings, notifications and responses, ' +
+      '{ scope } from SCOPE_TABLE for a tool call, a resource read or a prompt, and { unknown } for anything else.',
+    hints: [
+      'MCP authorization, "Scope Challenge Handling"; fail closed: what the table does not know is refused.',
+      "SCOPE_TABLE's keys are the method and its target: 'tools/call read_notes', 'resources/read notes://mine', " +
+        "'prompts/get summarise_notes'. OPEN_METHODS is what any valid token may do.",
+    ],
+    stub: "return { unknown: 'scope-lookup: not written yet' }",
+    checks: [],
+  },
+  {
+    lab: 4,
+    name: 'scope-gate',
+    file: 'scopes.ts',
+    task:
+      'For every message of the body (a batch too) collect the scopes it needs; refuse an unknown operation with a JSON-RPC ' +
+      "error (400, the request's id); let the call through when the token grants them all, else answer 403 insufficient_scope.",
+    hints: [
+      'RFC 6750 §3.1 (insufficient_scope is 403) and MCP authorization, "Step-Up Authorization Flow" (the scope parameter).',
+      'requirementOf(message) says what each message needs, grants(caller, scope) whether the token has it, and ' +
+        'sendChallenge(res, 403, { ...challenge, error, error_description, scope }) answers with every scope needed.',
+    ],
+    stub: "res.status(403).json({ error: 'insufficient_scope', error_description: 'scope-gate: not written yet' })",
+    checks: [],
+  },
+  {
+    lab: 6,
+    name: 'state-and-iss',
+    file: 'client/provider.ts',
+    task:
+      'Before trusting the code, check that state is the one you sent and that iss names the authorization server you ' +
+      'started with (and is present when it says it sends one); throw LegFailed otherwise.',
+    hints: [
+      'OAuth 2.1 §7.12 (state, against CSRF) and RFC 9207 §2.4 (iss, against mix-up).',
+      'this.expectedState is what you sent; this.issuerMetadata()?.issuer the issuer; its ' +
+        'authorization_response_iss_parameter_supported says whether iss must be there.',
+    ],
+    stub: "throw new LegFailed('state-and-iss: not written yet, so the code is refused')",
+    checks: [],
+  },
+  {
+    lab: 6,
+    name: 'step-up',
+    file: 'client/provider.ts',
+    task:
+      'On a 403 insufficient_scope, ask for the union of the scopes your token holds and the ones the challenge names ' +
+      '(beginStepUp), and forget the extra scope when done (endStepUp).',
+    hints: [
+      'MCP authorization, "Step-Up Authorization Flow": ask for what is missing, keeping what you had.',
+      'this.record().tokens?.scope is what you hold; a Set merges the two lists; ' +
+        'redirectToAuthorization puts this.stepUpScope in the request.',
+    ],
+    stub: [
+      '/** MCP step-up: ask for the union of what we hold and what the challenge names. */',
+      'beginStepUp(_challengeScope: string): void {',
+      "  throw new LegFailed('step-up: not written yet')",
+      '}',
+      '',
+      'endStepUp(): void {',
+      '  this.stepUpScope = undefined',
+      '}',
+    ].join('\n'),
+    checks: [],
+  },
+  {
+    lab: 7,
+    name: 'remote-keys',
+    file: 'keys.ts',
+    task:
+      "Return a key resolver that fetches the provider's key set from its jwks_uri (or JWKS_URI) on first use with jose's " +
+      'createRemoteJWKSet, caches it, and refetches at most once per cooldown when a token names an unknown kid.',
+    hints: [
+      'RFC 7517 §5 (JWK Set), RFC 8414 §2 (jwks_uri), OpenID Connect Core §10.1.1 (rotation).',
+      'createRemoteJWKSet(new URL(…), { cooldownDuration, cacheMaxAge, timeoutDuration, [customFetch]: fetchKeys }); ' +
+        'jwksUri(options.metadata) finds the URL.',
+    ],
+    stub: "return async () => { throw new Error('remote-keys: not written yet') } // every token refused: 401",
+    checks: [],
+  },
+  {
+    lab: 7,
+    name: 'introspection',
+    file: 'introspection.ts',
+    task:
+      "Judge the provider's answer as you would a JWT: active, then iss, aud, exp, token_type and sub; return the caller " +
+      '(sub and scopes), or throw InactiveToken.',
+    hints: [
+      'RFC 7662 §2.2 (the answer), §4 (the resource server still decides), RFC 8707 §2 (aud is this server).',
+      'Only active is required: check each other field when it is there. aud may be a string or an array.',
+    ],
+    stub: "throw new InactiveToken('introspection: not written yet')",
+    checks: [],
+  },
+]
 
 export function exercisesOf(lab: Lab): Exercise[] {
   return EXERCISES.filter((exercise) => exercise.lab === lab.n)

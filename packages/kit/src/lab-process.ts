@@ -1,6 +1,7 @@
 // Starting a lab's server (and any companion process it needs) and waiting until it is ready.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createServer } from 'node:net'
+import { join } from 'node:path'
 import { type Lab, labPath, serverLab } from './labs.ts'
 import { ROOT } from './paths.ts'
 
@@ -54,23 +55,27 @@ export interface StartOptions {
   timeoutMs?: number
   /** fixed ports for companions, by name (default: free ports) */
   companionPorts?: Record<string, number>
+  /** run the lab's server and companions from this folder instead of labs/NN-name: a practice copy */
+  dir?: string
 }
 
 /** Starts lab N's companions, then its server.ts with tsx; resolves once each printed its ready line. */
 export async function startLab(lab: Lab, options: StartOptions = {}): Promise<RunningLab> {
   const serving = serverLab(lab)
+  // A practice copy holds what the learner writes: the server of a lab that has its own (lab 6 runs lab 5's).
+  const folder = serving === lab && options.dir !== undefined ? options.dir : labPath(serving)
   const companions: Record<string, RunningProcess> = {}
   const env: Record<string, string> = { ...options.env }
   try {
     for (const companion of serving.companions ?? []) {
-      const started = await startWithRetry(companion.name, labPath(serving, companion.file), options.companionPorts?.[companion.name], {
+      const started = await startWithRetry(companion.name, join(folder, companion.file), options.companionPorts?.[companion.name], {
         ...options,
         env,
       })
       companions[companion.name] = started
       env[companion.urlEnv] = started.base
     }
-    const server = await startWithRetry(`lab ${serving.n}`, labPath(serving, 'server.ts'), options.port, { ...options, env })
+    const server = await startWithRetry(`lab ${serving.n}`, join(folder, 'server.ts'), options.port, { ...options, env })
     return {
       ...server,
       lab,
