@@ -1,37 +1,72 @@
 // Lab 5's authorization-server checks: the whole flow done the way a browser and a client do it,
 // then every negative case of the checklist. check.ts runs them after the resource-server checks.
+// The flow's steps go out as curl commands through the kit's AuthorizationServer (`await t.oauth()`);
+// a request made by hand (an odd form, a crafted registration, a token at /mcp) is its own `curl`.
 import { decodeJwt, decodeProtectedHeader } from 'jose'
-import { pkcePair } from '@workshop/kit/authorization-request'
-import { type Check, type CheckContext, assert, expectChallenge, expectEqual, expectStatus, rpcResult } from '@workshop/kit/checks'
-import { rpc, type Reply, type Req } from '@workshop/kit/http'
+import { $ } from 'zx'
 import {
-  type Attempt,
-  type AuthorizeOptions,
-  type RegisteredClient,
+  type CheckContext,
+  type Reply,
   CALLBACK,
-  authorizeAs,
-  decide,
-  exchangeCode,
-  introspectToken,
-  obtainTokens,
-  onlyForm,
-  readRedirect,
-  refreshTokens,
-  registerClient,
-  revokeToken,
-  sharedClient,
-  signIn,
-  startAuthorization,
-  submitForm,
-} from '@workshop/kit/oauth-flow'
+  JSON_RPC,
+  assert,
+  bearer,
+  check,
+  exchange,
+  expectChallenge,
+  expectEqual,
+  expectStatus,
+  pageText,
+  parseForms,
+  pkcePair,
+  rpc,
+  rpcResult,
+} from '@workshop/kit/checks'
+import type { Attempt, AuthorizationServer, RegisteredClient, StartOptions } from '@workshop/kit/oauth-client'
 
 const readNotes = rpc('tools/call', { name: 'read_notes', arguments: {} })
 const HTTPS_CALLBACK = 'https://client.example/cb'
 
 // ---- clients the checks share (registered once per server)
-const confidential = (t: CheckContext) => sharedClient(t, 'confidential', { token_endpoint_auth_method: 'client_secret_basic' })
-const secondClient = (t: CheckContext) => sharedClient(t, 'second public')
-const twoRedirects = (t: CheckContext) => sharedClient(t, 'two redirect URIs', { redirect_uris: [HTTPS_CALLBACK, CALLBACK] })
+const confidential = (as: AuthorizationServer) => as.client('confidential', { token_endpoint_auth_method: 'client_secret_basic' })
+const secondClient = (as: AuthorizationServer) => as.client('second public')
+const twoRedirects = (as: AuthorizationServer) => as.client('two redirect URIs', { redirect_uris: [HTTPS_CALLBACK, CALLBACK] })
+
+// ---- requests made by hand
+
+/** Form fields as curl arguments, each `--data-urlencode name=value` (application/x-www-form-urlencoded). */
+const form = (fields: Record<string, string>): string[] =>
+  Object.entries(fields).flatMap(([name, value]) => ['--data-urlencode', `${name}=${value}`])
+
+/** POST /token with a hand-made form, and any more curl arguments (e.g. -u for HTTP Basic). */
+const token = (t: CheckContext, fields: Record<string, string>, more: string[] = []) =>
+  exchange($`curl -si ${t.url('/token')} ${form(fields)} ${more}`)
+
+/** POST /register with a JSON body as written (RFC 7591 §3.1). */
+const register = (t: CheckContext, body: unknown) =>
+  exchange($`curl -si ${t.url('/register')} -H 'Content-Type: application/json' --data ${JSON.stringify(body)}`)
+
+/** read_notes at /mcp with an access token. */
+const readWith = (t: CheckContext, accessToken: string) =>
+  exchange($`curl -si ${t.mcp} ${JSON_RPC} ${bearer(accessToken)} --data ${readNotes}`)
+
+// ---- what a browser reads
+
+/** The one form of a page, failing with the page's text when there is none. */
+function onlyForm(reply: Reply) {
+  const forms = parseForms(reply.text)
+  assert(forms.length === 1, `expected one form on the page, found ${forms.length}: ${pageText(reply.text)}`)
+  return forms[0]
+}
+
+/** A redirect to the client (302 or 303), read and not followed: nothing listens there. */
+function readRedirect(reply: Reply): { target: string; params: Record<string, string> } {
+  expectStatus(reply, 302, 303)
+  const location = reply.headers.location
+  assert(typeof location === 'string', 'the redirect has no Location header')
+  const url = new URL(location)
+  return { target: `${url.origin}${url.pathname}`, params: Object.fromEntries(url.searchParams) }
+}
 
 // ---- assertions
 
@@ -61,11 +96,11 @@ function expectErrorPage(reply: Reply, status = 400): void {
 
 /** The resource server refuses the token: 401 invalid_token. */
 async function expectDead(t: CheckContext, accessToken: string): Promise<void> {
-  expectChallenge(await t.mcp(readNotes, { token: accessToken }), 401, 'invalid_token')
+  expectChallenge(await readWith(t, accessToken), 401, 'invalid_token')
 }
 
-async function expectInactive(t: CheckContext, caller: RegisteredClient, token: string): Promise<void> {
-  const reply = await introspectToken(t, { client: caller, token })
+async function expectInactive(as: AuthorizationServer, caller: RegisteredClient, token: string): Promise<void> {
+  const reply = await as.introspect({ client: caller, token })
   expectStatus(reply, 200)
   expectEqual(reply.json, { active: false }, 'introspection')
 }
@@ -73,94 +108,74 @@ async function expectInactive(t: CheckContext, caller: RegisteredClient, token: 
 // ---- check factories
 
 /** /authorize with one thing wrong: an error redirected to the client, with state and iss. */
-function authorizeError(id: string, title: string, spec: string, error: string, options: (t: CheckContext) => AuthorizeOptions): Check {
-  return {
-    id,
-    title: `${title} → redirect with error=${error}, state and iss`,
-    spec,
-    async run(t) {
-      expectRedirectedError(t, await startAuthorization(t, options(t)), error)
-    },
-  }
-}
+const authorizeError = (id: string, title: string, spec: string, error: string, options: (t: CheckContext) => StartOptions) =>
+  check(id, `${title} → redirect with error=${error}, state and iss`, spec, async (t) => {
+    expectRedirectedError(t, await (await t.oauth()).start(options(t)), error)
+  })
 
 /** A redirect URI that must not match the registered https://client.example/cb: an error page, no redirect. */
-function redirectMismatch(id: string, what: string, redirectUri: string): Check {
-  return {
-    id: `redirect-${id}`,
-    title: `redirect_uri ${what} → error page, no redirect`,
-    spec: 'OAuth 2.1 §4.1.1, §4.1.2.1',
-    async run(t) {
-      expectErrorPage((await startAuthorization(t, { client: await twoRedirects(t), redirectUri })).reply)
-    },
-  }
-}
+const redirectMismatch = (id: string, what: string, redirectUri: string) =>
+  check(`redirect-${id}`, `redirect_uri ${what} → error page, no redirect`, 'OAuth 2.1 §4.1.1, §4.1.2.1', async (t) => {
+    const as = await t.oauth()
+    expectErrorPage((await as.start({ client: await twoRedirects(as), redirectUri })).reply)
+  })
 
 /** A code redeemed with something wrong. The code comes from a fresh, honest authorization. */
-function redeemError(
+const redeemError = (
   id: string,
   title: string,
   spec: string,
   error: string,
-  redeem: (t: CheckContext, code: string, verifier: string) => Promise<Reply>,
-): Check {
-  return {
-    id,
-    title: `${title} → ${error}`,
-    spec,
-    async run(t) {
-      const { code, pkce } = await authorizeAs(t, { user: 'alice' })
-      expectOAuthError(await redeem(t, code, pkce.verifier), 400, error)
-    },
-  }
-}
+  redeem: (as: AuthorizationServer, code: string, verifier: string) => Promise<Reply>,
+) =>
+  check(id, `${title} → ${error}`, spec, async (t) => {
+    const as = await t.oauth()
+    const { code, pkce } = await as.authorize({ user: 'alice' })
+    expectOAuthError(await redeem(as, code, pkce.verifier), 400, error)
+  })
 
 /** A registration whose redirect URI must be refused with invalid_redirect_uri (RFC 7591 §3.2.2). */
-function badRegistration(id: string, what: string, redirectUris: unknown): Check {
-  return {
-    id: `register-${id}`,
-    title: `registering ${what} → 400 invalid_redirect_uri`,
-    spec: 'RFC 7591 §3.2.2, OAuth 2.1 §2.3.1',
-    async run(t) {
-      expectOAuthError(
-        await t.send({ url: '/register', body: { client_name: 'bad', redirect_uris: redirectUris, token_endpoint_auth_method: 'none' } }),
-        400,
-        'invalid_redirect_uri',
-      )
-    },
-  }
-}
+const badRegistration = (id: string, what: string, redirectUris: unknown) =>
+  check(`register-${id}`, `registering ${what} → 400 invalid_redirect_uri`, 'RFC 7591 §3.2.2, OAuth 2.1 §2.3.1', async (t) => {
+    const body = { client_name: 'bad', redirect_uris: redirectUris, token_endpoint_auth_method: 'none' }
+    expectOAuthError(await register(t, body), 400, 'invalid_redirect_uri')
+  })
 
-export const oauthChecks: Check[] = [
+export const oauthChecks = [
   // ---- the happy path, as a browser does it
-  {
-    id: 'flow',
-    title: 'register → /authorize → sign in → consent → code with state and iss → tokens → /mcp',
-    spec: 'OAuth 2.1 §4.1, RFC 7636, RFC 9207 §2, RFC 8707',
-    async run(t) {
-      const client = await registerClient(t, { client_name: 'Flow check' })
-      const attempt = await startAuthorization(t, { client, scope: 'notes:read notes:write' })
+  check(
+    'flow',
+    'register → /authorize → sign in → consent → code with state and iss → tokens → /mcp',
+    'OAuth 2.1 §4.1, RFC 7636, RFC 9207 §2, RFC 8707',
+    async (t) => {
+      const as = await t.oauth()
+      const client = await as.registerClient({ client_name: 'Flow check' })
+      const attempt = await as.start({ client, scope: 'notes:read notes:write' })
       expectStatus(attempt.reply, 200)
       const login = onlyForm(attempt.reply)
       assert(
         'username' in login.fields && 'password' in login.fields && login.fields.csrf_token,
         'the sign-in form lacks username, password or a CSRF token',
       )
-      const consentPage = await signIn(t, attempt, 'alice')
-      expectStatus(consentPage, 200)
+      const consentPage = await as.signIn(attempt, 'alice')
+      expectStatus(consentPage.reply, 200)
       for (const text of ['Flow check', client.client_id, '127.0.0.1:8976', 'notes:read', 'notes:write']) {
-        assert(consentPage.text.includes(text), `the consent page does not show ${text}`)
+        assert(consentPage.reply.text.includes(text), `the consent page does not show ${text}`)
       }
-      const { target, params } = readRedirect(await decide(t, attempt, consentPage, 'approve'))
+      assert(
+        onlyForm(consentPage.reply).buttons.some((b) => b.name === 'decision' && b.value === 'approve'),
+        'the consent page has no approve button',
+      )
+      const { target, params } = readRedirect((await as.decide(attempt, consentPage, 'approve')).reply)
       expectEqual(target, CALLBACK, 'the redirect target')
       expectEqual(params.state, attempt.state, 'state')
       expectEqual(params.iss, t.base, 'iss (RFC 9207)')
-      const reply = await exchangeCode(t, {
+      const reply = await as.exchange({
         client,
         code: params.code,
         verifier: attempt.pkce.verifier,
         redirectUri: CALLBACK,
-        resource: t.mcpUrl,
+        resource: t.mcp,
       })
       expectStatus(reply, 200)
       expectEqual(reply.headers['cache-control'], 'no-store', 'Cache-Control on the token response (OAuth 2.1 §3.2.3)')
@@ -171,17 +186,17 @@ export const oauthChecks: Check[] = [
         reply.json.expires_in > 0 && reply.json.expires_in <= 900,
         `expires_in ${reply.json.expires_in}: access tokens should be short-lived`,
       )
-      const result = rpcResult(await t.mcp(readNotes, { token: reply.json.access_token }))
+      const result = rpcResult(await readWith(t, reply.json.access_token))
       assert(result.content?.[0]?.text?.startsWith('Notes of alice'), `unexpected answer: ${result.content?.[0]?.text}`)
     },
-  },
+  ),
   // ---- discovery
-  {
-    id: 'as-metadata',
-    title: 'RFC 8414 metadata: issuer exact, S256 only, iss and metadata documents advertised, every endpoint served',
-    spec: 'RFC 8414 §3, RFC 9207 §3, MCP authorization',
-    async run(t) {
-      const reply = await t.send({ url: '/.well-known/oauth-authorization-server' })
+  check(
+    'as-metadata',
+    'RFC 8414 metadata: issuer exact, S256 only, iss and metadata documents advertised, every endpoint served',
+    'RFC 8414 §3, RFC 9207 §3, MCP authorization',
+    async (t) => {
+      const reply = await exchange($`curl -si ${t.url('/.well-known/oauth-authorization-server')}`)
       expectStatus(reply, 200)
       const m = reply.json
       expectEqual(m.issuer, t.base, 'issuer')
@@ -205,47 +220,45 @@ export const oauthChecks: Check[] = [
       ]
       for (const name of endpoints) {
         assert(typeof m[name] === 'string' && m[name].startsWith(`${t.base}/`), `${name} is not on this server: ${m[name]}`)
-        const probe = await t.send({
-          url: m[name],
-          method: name === 'authorization_endpoint' ? 'GET' : 'POST',
-          form: name === 'authorization_endpoint' ? undefined : {},
-        })
+        const emptyPost = name === 'authorization_endpoint' ? [] : ['--data', '']
+        const probe = await exchange($`curl -si ${m[name]} ${emptyPost}`)
         assert(probe.status !== 404 && probe.status < 500, `${name} answers ${probe.status}`)
       }
-      expectStatus(await t.send({ url: m.jwks_uri }), 200)
+      expectStatus(await exchange($`curl -si ${m.jwks_uri}`), 200)
     },
-  },
+  ),
 
-  {
-    id: 'access-token-profile',
-    title: 'the access token is an RFC 9068 JWT: typ at+jwt, kid, iss, sub, aud = the MCP URL, client_id, scope, jti, short exp',
-    spec: 'RFC 9068 §2, RFC 8707 §2',
-    async run(t) {
-      const tokens = await obtainTokens(t, { user: 'alice', scope: 'notes:read' })
+  check(
+    'access-token-profile',
+    'the access token is an RFC 9068 JWT: typ at+jwt, kid, iss, sub, aud = the MCP URL, client_id, scope, jti, short exp',
+    'RFC 9068 §2, RFC 8707 §2',
+    async (t) => {
+      const tokens = await (await t.oauth()).tokens({ user: 'alice', scope: 'notes:read' })
       const header = decodeProtectedHeader(tokens.access_token)
       const claims = decodeJwt(tokens.access_token)
-      const jwks = (await t.send({ url: '/.well-known/jwks.json' })).json
+      const jwks = (await exchange($`curl -si ${t.url('/.well-known/jwks.json')}`)).json
       expectEqual([header.alg, header.typ, header.kid], ['RS256', 'at+jwt', jwks.keys[0].kid], 'alg, typ, kid')
       expectEqual(
         [claims.iss, claims.sub, claims.aud, claims.client_id, claims.scope],
-        [t.base, 'alice', t.mcpUrl, tokens.client.client_id, 'notes:read'],
+        [t.base, 'alice', t.mcp, tokens.client.client_id, 'notes:read'],
         'iss, sub, aud, client_id, scope',
       )
       assert(typeof claims.jti === 'string' && claims.jti.length >= 16, 'no usable jti')
       const lifetime = Number(claims.exp) - Number(claims.iat)
       assert(lifetime >= 60 && lifetime <= 900, `the token lives ${lifetime} s: expected 1 to 15 minutes`)
     },
-  },
-  {
-    id: 'page-headers',
-    title: 'sign-in, consent and error pages forbid framing and caching; the CSRF cookie is HttpOnly and SameSite',
-    spec: 'OAuth 2.1 §7.10, RFC 7034, MCP security best practices',
-    async run(t) {
-      const attempt = await startAuthorization(t)
+  ),
+  check(
+    'page-headers',
+    'sign-in, consent and error pages forbid framing and caching; the CSRF cookie is HttpOnly and SameSite',
+    'OAuth 2.1 §7.10, RFC 7034, MCP security best practices',
+    async (t) => {
+      const as = await t.oauth()
+      const attempt = await as.start()
       const pages = {
         'sign-in page': attempt.reply,
-        'consent page': await signIn(t, attempt, 'alice'),
-        'error page': await t.send({ url: '/authorize?client_id=nobody' }),
+        'consent page': (await as.signIn(attempt, 'alice')).reply,
+        'error page': await exchange($`curl -si ${t.url('/authorize?client_id=nobody')}`),
       }
       for (const [name, page] of Object.entries(pages)) {
         expectEqual(page.headers['x-frame-options'], 'DENY', `X-Frame-Options of the ${name}`)
@@ -262,103 +275,92 @@ export const oauthChecks: Check[] = [
         `the CSRF cookie is not HttpOnly and SameSite=Lax: ${cookie.replace(/=[^;]+/, '=…')}`,
       )
     },
-  },
-  {
-    id: 'consent-scopes',
-    title: 'consent grants only what the user has: bob asking for read and write is told he cannot grant write, and gets read',
-    spec: 'RFC 6749 §3.3, MCP security best practices',
-    async run(t) {
-      const attempt = await startAuthorization(t, { scope: 'notes:read notes:write' })
-      const consentPage = await signIn(t, attempt, 'bob')
+  ),
+  check(
+    'consent-scopes',
+    'consent grants only what the user has: bob asking for read and write is told he cannot grant write, and gets read',
+    'RFC 6749 §3.3, MCP security best practices',
+    async (t) => {
+      const as = await t.oauth()
+      const attempt = await as.start({ scope: 'notes:read notes:write' })
+      const consentPage = await as.signIn(attempt, 'bob')
       assert(
-        /notes:write<\/code>, which bob cannot grant/.test(consentPage.text),
+        /notes:write<\/code>, which bob cannot grant/.test(consentPage.reply.text),
         'the consent page does not say bob cannot grant notes:write',
       )
-      const { params } = readRedirect(await decide(t, attempt, consentPage, 'approve'))
-      const reply = await exchangeCode(t, { client: attempt.client, code: params.code, verifier: attempt.pkce.verifier })
+      const { params } = readRedirect((await as.decide(attempt, consentPage, 'approve')).reply)
+      const reply = await as.exchange({ client: attempt.client, code: params.code, verifier: attempt.pkce.verifier })
       expectStatus(reply, 200)
       expectEqual(reply.json.scope, 'notes:read', 'the granted scope')
     },
-  },
-  {
-    id: 'default-scope',
-    title: 'no scope requested → the default, notes:read notes:write',
-    spec: 'RFC 6749 §3.3',
-    async run(t) {
-      expectEqual((await obtainTokens(t, { user: 'alice' })).scope, 'notes:read notes:write', 'scope')
-    },
-  },
-  {
-    id: 'deny',
-    title: 'Deny on the consent page → redirect with error=access_denied, state and iss',
-    spec: 'OAuth 2.1 §4.1.2.1, RFC 9207 §2',
-    async run(t) {
-      const attempt = await startAuthorization(t)
-      const { params } = readRedirect(await decide(t, attempt, await signIn(t, attempt, 'alice'), 'deny'))
+  ),
+  check('default-scope', 'no scope requested → the default, notes:read notes:write', 'RFC 6749 §3.3', async (t) => {
+    expectEqual((await (await t.oauth()).tokens({ user: 'alice' })).scope, 'notes:read notes:write', 'scope')
+  }),
+  check(
+    'deny',
+    'Deny on the consent page → redirect with error=access_denied, state and iss',
+    'OAuth 2.1 §4.1.2.1, RFC 9207 §2',
+    async (t) => {
+      const as = await t.oauth()
+      const attempt = await as.start()
+      const consentPage = await as.signIn(attempt, 'alice')
+      assert(
+        onlyForm(consentPage.reply).buttons.some((b) => b.name === 'decision' && b.value === 'deny'),
+        'the consent page has no deny button',
+      )
+      const { params } = readRedirect((await as.decide(attempt, consentPage, 'deny')).reply)
       expectEqual(
         [params.error, params.state, params.iss, params.code],
         ['access_denied', attempt.state, t.base, undefined],
         'error, state, iss, code',
       )
     },
-  },
-  {
-    id: 'wrong-password',
-    title: 'a wrong password → the sign-in page again (401), no redirect; the right one then works',
-    spec: 'OAuth 2.1 §4.1.1',
-    async run(t) {
-      const attempt = await startAuthorization(t)
-      const again = await signIn(t, attempt, 'alice', 'not-the-password')
-      expectErrorPage(again, 401)
-      assert(again.text.includes('Wrong username or password'), 'no error message on the sign-in page')
-      expectStatus(await submitForm(t, attempt, onlyForm(again), { username: 'alice', password: 'wonderland' }), 200)
+  ),
+  check(
+    'wrong-password',
+    'a wrong password → the sign-in page again (401), no redirect; the right one then works',
+    'OAuth 2.1 §4.1.1',
+    async (t) => {
+      const as = await t.oauth()
+      const attempt = await as.start()
+      const again = await as.signIn(attempt, 'alice', 'not-the-password')
+      expectErrorPage(again.reply, 401)
+      assert(again.reply.text.includes('Wrong username or password'), 'no error message on the sign-in page')
+      expectStatus((await as.submit(attempt, again, { username: 'alice', password: 'wonderland' })).reply, 200)
     },
-  },
-  {
-    id: 'login-csrf',
-    title: 'sign-in POST without its CSRF token → 403, no redirect',
-    spec: 'RFC 6749 §10.12',
-    async run(t) {
-      const attempt = await startAuthorization(t)
-      const form = onlyForm(attempt.reply)
-      expectErrorPage(await submitForm(t, attempt, form, { csrf_token: '', username: 'alice', password: 'wonderland' }), 403)
-    },
-  },
-  {
-    id: 'consent-csrf',
-    title: 'consent POST without the CSRF token, with a wrong one, or from a browser without the cookie → 403, no redirect',
-    spec: 'RFC 6749 §10.12, MCP security best practices',
-    async run(t) {
-      const attempt = await startAuthorization(t)
-      const consentPage = await signIn(t, attempt, 'alice')
-      const form = onlyForm(consentPage)
-      const { csrf_token: _, ...withoutToken } = form.fields
-      expectErrorPage(
-        await t.send({ url: form.action, headers: attempt.jar.header(t.url(form.action)), form: { ...withoutToken, decision: 'approve' } }),
-        403,
-      )
-      expectErrorPage(await submitForm(t, attempt, form, { decision: 'approve', csrf_token: 'x'.repeat(43) }), 403)
-      expectErrorPage(await t.send({ url: form.action, form: { ...form.fields, decision: 'approve' } }), 403) // no cookie: another browser
+  ),
+  check('login-csrf', 'sign-in POST without its CSRF token → 403, no redirect', 'RFC 6749 §10.12', async (t) => {
+    const as = await t.oauth()
+    const attempt = await as.start()
+    expectErrorPage((await as.submit(attempt, attempt, { csrf_token: '', username: 'alice', password: 'wonderland' })).reply, 403)
+  }),
+  check(
+    'consent-csrf',
+    'consent POST without the CSRF token, with a wrong one, or from a browser without the cookie → 403, no redirect',
+    'RFC 6749 §10.12, MCP security best practices',
+    async (t) => {
+      const as = await t.oauth()
+      const attempt = await as.start()
+      const consentPage = await as.signIn(attempt, 'alice')
+      const approve = { decision: 'approve' }
+      expectErrorPage((await as.submit(attempt, consentPage, approve, { drop: (name) => name === 'csrf_token' })).reply, 403)
+      expectErrorPage((await as.submit(attempt, consentPage, { ...approve, csrf_token: 'x'.repeat(43) })).reply, 403)
+      expectErrorPage((await as.submit(attempt, consentPage, approve, { browser: as.browser() })).reply, 403) // no cookie: another browser
       // The refusals changed nothing: the genuine form still works.
-      expectEqual(readRedirect(await decide(t, attempt, consentPage, 'approve')).params.iss, t.base, 'iss after the genuine consent')
-    },
-  },
-  {
-    id: 'consent-before-sign-in',
-    title: 'consent POST before signing in → error page, no redirect',
-    spec: 'OAuth 2.1 §4.1.1',
-    async run(t) {
-      const attempt = await startAuthorization(t)
-      const form = onlyForm(attempt.reply)
-      expectErrorPage(
-        await t.send({
-          url: '/authorize/consent',
-          headers: attempt.jar.header(t.url('/authorize/consent')),
-          form: { request_id: form.fields.request_id, csrf_token: form.fields.csrf_token, decision: 'approve' },
-        }),
+      expectEqual(
+        readRedirect((await as.decide(attempt, consentPage, 'approve')).reply).params.iss,
+        t.base,
+        'iss after the genuine consent',
       )
     },
-  },
+  ),
+  check('consent-before-sign-in', 'consent POST before signing in → error page, no redirect', 'OAuth 2.1 §4.1.1', async (t) => {
+    const as = await t.oauth()
+    const attempt = await as.start()
+    // the sign-in page's request_id and csrf_token, posted to the consent form's action
+    expectErrorPage((await as.submit(attempt, attempt, { decision: 'approve' }, { action: t.url('/authorize/consent') })).reply)
+  }),
 
   // ---- /authorize: errors the client hears about (redirected, with state and iss)
   authorizeError('pkce-missing', 'no code_challenge', 'OAuth 2.1 §4.1.1, RFC 7636 §4.4.1', 'invalid_request', () => ({
@@ -384,7 +386,7 @@ export const oauthChecks: Check[] = [
     params: { resource: 'https://evil.example/mcp' },
   })),
   authorizeError('resource-slash', 'resource with a trailing slash', 'RFC 8707 §2', 'invalid_target', (t) => ({
-    params: { resource: `${t.mcpUrl}/` },
+    params: { resource: `${t.mcp}/` },
   })),
   authorizeError(
     'resource-path-case',
@@ -392,24 +394,25 @@ export const oauthChecks: Check[] = [
     'RFC 8707 §2, RFC 3986 §6.2.2.1',
     'invalid_target',
     (t) => ({
-      params: { resource: t.mcpUrl.replace(/\/mcp$/, '/MCP') },
+      params: { resource: t.mcp.replace(/\/mcp$/, '/MCP') },
     }),
   ),
-  {
-    id: 'resource-upper-case',
-    title: 'resource with the scheme in upper case (HTTP://…) is the same resource: tokens whose aud is the canonical URL',
-    spec: 'MCP authorization (canonical server URI), RFC 3986 §6.2.2.1, RFC 8707 §2',
-    async run(t) {
-      const resource = t.mcpUrl.replace(/^http:/, 'HTTP:')
-      const { code, pkce, client } = await authorizeAs(t, { user: 'alice', params: { resource } })
-      const tokens = await exchangeCode(t, { client, code, verifier: pkce.verifier, resource })
+  check(
+    'resource-upper-case',
+    'resource with the scheme in upper case (HTTP://…) is the same resource: tokens whose aud is the canonical URL',
+    'MCP authorization (canonical server URI), RFC 3986 §6.2.2.1, RFC 8707 §2',
+    async (t) => {
+      const as = await t.oauth()
+      const resource = t.mcp.replace(/^http:/, 'HTTP:')
+      const { code, pkce, client } = await as.authorize({ user: 'alice', params: { resource } })
+      const tokens = await as.exchange({ client, code, verifier: pkce.verifier, resource })
       expectStatus(tokens, 200)
-      expectEqual(decodeJwt(tokens.json.access_token).aud, t.mcpUrl, 'aud')
-      const refreshed = await refreshTokens(t, { client, refreshToken: tokens.json.refresh_token, resource })
+      expectEqual(decodeJwt(tokens.json.access_token).aud, t.mcp, 'aud')
+      const refreshed = await as.refresh({ client, refreshToken: tokens.json.refresh_token, resource })
       expectStatus(refreshed, 200)
-      rpcResult(await t.mcp(readNotes, { token: refreshed.json.access_token }))
+      rpcResult(await readWith(t, refreshed.json.access_token))
     },
-  },
+  ),
   authorizeError('scope-unknown', 'an unknown scope', 'RFC 6749 §3.3, §4.1.2.1', 'invalid_scope', () => ({
     scope: 'notes:read notes:everything',
   })),
@@ -420,40 +423,30 @@ export const oauthChecks: Check[] = [
     'unsupported_response_type',
     () => ({ params: { response_type: 'token' } }),
   ),
-  {
-    id: 'param-repeated',
-    title: 'a repeated parameter (two code_challenge) → redirect with error=invalid_request, state and iss',
-    spec: 'RFC 6749 §3.1',
-    async run(t) {
-      const client = await sharedClient(t, 'public')
+  check(
+    'param-repeated',
+    'a repeated parameter (two code_challenge) → redirect with error=invalid_request, state and iss',
+    'RFC 6749 §3.1',
+    async (t) => {
+      const client = await (await t.oauth()).client('public')
       const pkce = pkcePair()
       const query = new URLSearchParams({ response_type: 'code', client_id: client.client_id, redirect_uri: CALLBACK, state: 's1' })
-      query.append('resource', t.mcpUrl)
+      query.append('resource', t.mcp)
       query.append('code_challenge_method', 'S256')
       query.append('code_challenge', pkce.challenge)
       query.append('code_challenge', pkcePair().challenge) // twice
-      const url = `/authorize?${query}`
-      const { params } = readRedirect(await t.send({ url }))
+      const { params } = readRedirect(await exchange($`curl -si ${t.url(`/authorize?${query}`)}`))
       expectEqual([params.error, params.state, params.iss], ['invalid_request', 's1', t.base], 'error, state, iss')
     },
-  },
+  ),
 
   // ---- /authorize: errors the user sees (never redirected)
-  {
-    id: 'unknown-client',
-    title: 'an unknown or missing client_id → error page, no redirect',
-    spec: 'OAuth 2.1 §4.1.2.1',
-    async run(t) {
-      expectErrorPage(
-        (
-          await startAuthorization(t, {
-            client: { client_id: 'no-such-client', token_endpoint_auth_method: 'none', redirect_uris: [CALLBACK] },
-          })
-        ).reply,
-      )
-      expectErrorPage((await startAuthorization(t, { params: { client_id: undefined } })).reply)
-    },
-  },
+  check('unknown-client', 'an unknown or missing client_id → error page, no redirect', 'OAuth 2.1 §4.1.2.1', async (t) => {
+    const as = await t.oauth()
+    const nobody = { client_id: 'no-such-client', token_endpoint_auth_method: 'none', redirect_uris: [CALLBACK] }
+    expectErrorPage((await as.start({ client: nobody })).reply)
+    expectErrorPage((await as.start({ params: { client_id: undefined } })).reply)
+  }),
   redirectMismatch('other-port', 'on another port (not loopback)', 'https://client.example:8443/cb'),
   redirectMismatch('trailing-slash', 'with a trailing slash', 'https://client.example/cb/'),
   redirectMismatch('other-path', 'with another path', 'https://client.example/cb2'),
@@ -466,30 +459,30 @@ export const oauthChecks: Check[] = [
   redirectMismatch('subdomain', 'on a look-alike host', 'https://client.example.evil.example/cb'),
   redirectMismatch('localhost', 'localhost instead of the registered 127.0.0.1', 'http://localhost:8976/callback'),
   redirectMismatch('loopback-path', 'on loopback, another port AND another path', 'http://127.0.0.1:9999/other'),
-  {
-    id: 'redirect-missing',
-    title: 'no redirect_uri while the client registered two → error page, no redirect',
-    spec: 'OAuth 2.1 §4.1.1',
-    async run(t) {
-      expectErrorPage((await startAuthorization(t, { client: await twoRedirects(t), params: { redirect_uri: undefined } })).reply)
-    },
-  },
-  {
-    id: 'redirect-loopback-port',
-    title: 'a loopback IP redirect on another port is accepted, and the code goes to that port',
-    spec: 'RFC 8252 §7.3, OAuth 2.1 §4.1.1',
-    async run(t) {
+  check('redirect-missing', 'no redirect_uri while the client registered two → error page, no redirect', 'OAuth 2.1 §4.1.1', async (t) => {
+    const as = await t.oauth()
+    expectErrorPage((await as.start({ client: await twoRedirects(as), params: { redirect_uri: undefined } })).reply)
+  }),
+  check(
+    'redirect-loopback-port',
+    'a loopback IP redirect on another port is accepted, and the code goes to that port',
+    'RFC 8252 §7.3, OAuth 2.1 §4.1.1',
+    async (t) => {
+      const as = await t.oauth()
       const redirectUri = 'http://127.0.0.1:45678/callback'
-      const { code, redirectUri: used } = await authorizeAs(t, { user: 'alice', redirectUri })
-      expectEqual(used, redirectUri, 'the redirect URI')
-      assert(code.length > 0, 'no code')
+      const attempt = await as.start({ redirectUri })
+      const { target, params } = readRedirect((await as.decide(attempt, await as.signIn(attempt, 'alice'), 'approve')).reply)
+      expectEqual(target, redirectUri, 'the redirect URI')
+      assert(params.error === undefined, `the authorization failed: ${params.error} ${params.error_description ?? ''}`)
+      assert(typeof params.code === 'string' && params.code.length > 0, 'no code')
     },
-  },
-  {
-    id: 'client-metadata-refused',
-    title: 'URL client ids not to fetch (http, private, link-local, mapped IPv6, odd port, no path) → error page, no redirect',
-    spec: 'draft-ietf-oauth-client-id-metadata-document §3, SSRF',
-    async run(t) {
+  ),
+  check(
+    'client-metadata-refused',
+    'URL client ids not to fetch (http, private, link-local, mapped IPv6, odd port, no path) → error page, no redirect',
+    'draft-ietf-oauth-client-id-metadata-document §3, SSRF',
+    async (t) => {
+      const as = await t.oauth()
       for (const clientId of [
         'http://client.example/oauth.json',
         'https://10.0.0.1/oauth.json',
@@ -500,290 +493,248 @@ export const oauthChecks: Check[] = [
         'https://client.example',
         'https://client.example/a/../oauth.json',
       ]) {
-        const reply = await startAuthorization(t, {
-          client: { client_id: clientId, token_endpoint_auth_method: 'none', redirect_uris: [CALLBACK] },
-        })
-        expectErrorPage(reply.reply)
+        const attempt = await as.start({ client: { client_id: clientId, token_endpoint_auth_method: 'none', redirect_uris: [CALLBACK] } })
+        expectErrorPage(attempt.reply)
       }
     },
-  },
+  ),
 
   // ---- /token: the code
-  redeemError('verifier-missing', 'redeeming a code without code_verifier', 'RFC 7636 §4.5, §4.6', 'invalid_grant', async (t, code) =>
-    exchangeCode(t, { client: await sharedClient(t, 'public'), code }),
+  redeemError('verifier-missing', 'redeeming a code without code_verifier', 'RFC 7636 §4.5, §4.6', 'invalid_grant', async (as, code) =>
+    as.exchange({ client: await as.client('public'), code }),
   ),
-  redeemError('verifier-wrong', 'redeeming a code with another (well-formed) verifier', 'RFC 7636 §4.6', 'invalid_grant', async (t, c) =>
-    exchangeCode(t, { client: await sharedClient(t, 'public'), code: c, verifier: pkcePair().verifier }),
+  redeemError('verifier-wrong', 'redeeming a code with another (well-formed) verifier', 'RFC 7636 §4.6', 'invalid_grant', async (as, c) =>
+    as.exchange({ client: await as.client('public'), code: c, verifier: pkcePair().verifier }),
   ),
-  redeemError('verifier-short', 'a 42-character verifier', 'RFC 7636 §4.1', 'invalid_grant', async (t, code) =>
-    exchangeCode(t, { client: await sharedClient(t, 'public'), code, verifier: 'a'.repeat(42) }),
+  redeemError('verifier-short', 'a 42-character verifier', 'RFC 7636 §4.1', 'invalid_grant', async (as, code) =>
+    as.exchange({ client: await as.client('public'), code, verifier: 'a'.repeat(42) }),
   ),
-  redeemError('verifier-long', 'a 129-character verifier', 'RFC 7636 §4.1', 'invalid_grant', async (t, code) =>
-    exchangeCode(t, { client: await sharedClient(t, 'public'), code, verifier: 'a'.repeat(129) }),
+  redeemError('verifier-long', 'a 129-character verifier', 'RFC 7636 §4.1', 'invalid_grant', async (as, code) =>
+    as.exchange({ client: await as.client('public'), code, verifier: 'a'.repeat(129) }),
   ),
-  redeemError('verifier-odd', 'a verifier with characters outside the unreserved set', 'RFC 7636 §4.1', 'invalid_grant', async (t, code) =>
-    exchangeCode(t, { client: await sharedClient(t, 'public'), code, verifier: `${'a'.repeat(42)}+/=` }),
+  redeemError('verifier-odd', 'a verifier with characters outside the unreserved set', 'RFC 7636 §4.1', 'invalid_grant', async (as, code) =>
+    as.exchange({ client: await as.client('public'), code, verifier: `${'a'.repeat(42)}+/=` }),
   ),
   redeemError(
     'verifier-is-challenge',
     'the challenge sent back as the verifier',
     'RFC 7636 §4.6',
     'invalid_grant',
-    async (t, code, verifier) => exchangeCode(t, { client: await sharedClient(t, 'public'), code, verifier: pkcePair(verifier).challenge }),
+    async (as, code, verifier) => as.exchange({ client: await as.client('public'), code, verifier: pkcePair(verifier).challenge }),
   ),
-  redeemError('code-other-client', 'a code redeemed by another client', 'RFC 6749 §4.1.3', 'invalid_grant', async (t, code, verifier) =>
-    exchangeCode(t, { client: await secondClient(t), code, verifier }),
+  redeemError('code-other-client', 'a code redeemed by another client', 'RFC 6749 §4.1.3', 'invalid_grant', async (as, code, verifier) =>
+    as.exchange({ client: await secondClient(as), code, verifier }),
   ),
   redeemError(
     'code-redirect-uri',
     'a redirect_uri at /token other than the one at /authorize',
     'OAuth 2.1 §10.2, RFC 6749 §4.1.3',
     'invalid_grant',
-    async (t, code, verifier) => exchangeCode(t, { client: await sharedClient(t, 'public'), code, verifier, redirectUri: `${CALLBACK}/x` }),
+    async (as, code, verifier) => as.exchange({ client: await as.client('public'), code, verifier, redirectUri: `${CALLBACK}/x` }),
   ),
   redeemError(
     'code-resource',
     'a resource at /token other than the one approved',
     'RFC 8707 §2.2',
     'invalid_target',
-    async (t, code, verifier) =>
-      exchangeCode(t, { client: await sharedClient(t, 'public'), code, verifier, resource: 'https://evil.example/mcp' }),
+    async (as, code, verifier) => as.exchange({ client: await as.client('public'), code, verifier, resource: 'https://evil.example/mcp' }),
   ),
-  {
-    id: 'code-unknown',
-    title: 'a code this server never issued → invalid_grant, not cached',
-    spec: 'RFC 6749 §5.2, OAuth 2.1 §3.2.3',
-    async run(t) {
-      expectOAuthError(
-        await exchangeCode(t, { client: await sharedClient(t, 'public'), code: 'x'.repeat(43), verifier: pkcePair().verifier }),
-        400,
-        'invalid_grant',
-      )
-    },
-  },
-  {
-    id: 'code-reuse',
-    title: 'a code redeemed twice → invalid_grant, and the tokens of the first redemption die (introspection and /mcp)',
-    spec: 'OAuth 2.1 §4.1.3',
-    async run(t) {
-      const client = await confidential(t)
-      const { code, pkce } = await authorizeAs(t, { user: 'alice', client })
-      const first = await exchangeCode(t, { client, code, verifier: pkce.verifier })
+  check('code-unknown', 'a code this server never issued → invalid_grant, not cached', 'RFC 6749 §5.2, OAuth 2.1 §3.2.3', async (t) => {
+    const as = await t.oauth()
+    expectOAuthError(
+      await as.exchange({ client: await as.client('public'), code: 'x'.repeat(43), verifier: pkcePair().verifier }),
+      400,
+      'invalid_grant',
+    )
+  }),
+  check(
+    'code-reuse',
+    'a code redeemed twice → invalid_grant, and the tokens of the first redemption die (introspection and /mcp)',
+    'OAuth 2.1 §4.1.3',
+    async (t) => {
+      const as = await t.oauth()
+      const client = await confidential(as)
+      const { code, pkce } = await as.authorize({ user: 'alice', client })
+      const first = await as.exchange({ client, code, verifier: pkce.verifier })
       expectStatus(first, 200)
-      rpcResult(await t.mcp(readNotes, { token: first.json.access_token }))
-      expectOAuthError(await exchangeCode(t, { client, code, verifier: pkce.verifier }), 400, 'invalid_grant')
-      await expectInactive(t, client, first.json.access_token)
-      await expectInactive(t, client, first.json.refresh_token)
+      rpcResult(await readWith(t, first.json.access_token))
+      expectOAuthError(await as.exchange({ client, code, verifier: pkce.verifier }), 400, 'invalid_grant')
+      await expectInactive(as, client, first.json.access_token)
+      await expectInactive(as, client, first.json.refresh_token)
       await expectDead(t, first.json.access_token)
-      expectOAuthError(await refreshTokens(t, { client, refreshToken: first.json.refresh_token }), 400, 'invalid_grant')
+      expectOAuthError(await as.refresh({ client, refreshToken: first.json.refresh_token }), 400, 'invalid_grant')
     },
-  },
+  ),
 
   // ---- /token: the rest
-  {
-    id: 'grant-types',
-    title: 'password, client_credentials and made-up grants → unsupported_grant_type; no grant_type → invalid_request',
-    spec: 'OAuth 2.1 §3.2.4, §10',
-    async run(t) {
-      const client = await sharedClient(t, 'public')
+  check(
+    'grant-types',
+    'password, client_credentials and made-up grants → unsupported_grant_type; no grant_type → invalid_request',
+    'OAuth 2.1 §3.2.4, §10',
+    async (t) => {
+      const { client_id } = await (await t.oauth()).client('public')
       for (const grant of ['password', 'client_credentials', 'implicit', 'urn:ietf:params:oauth:grant-type:device_code']) {
-        expectOAuthError(
-          await t.send({
-            url: '/token',
-            form: { grant_type: grant, client_id: client.client_id, username: 'alice', password: 'wonderland' },
-          }),
-          400,
-          'unsupported_grant_type',
-        )
+        const reply = await token(t, { grant_type: grant, client_id, username: 'alice', password: 'wonderland' })
+        expectOAuthError(reply, 400, 'unsupported_grant_type')
       }
-      expectOAuthError(await t.send({ url: '/token', form: { client_id: client.client_id } }), 400, 'invalid_request')
+      expectOAuthError(await token(t, { client_id }), 400, 'invalid_request')
     },
-  },
-  {
-    id: 'client-authentication',
-    title: 'wrong, missing or doubled client credentials → 401 invalid_client with WWW-Authenticate: Basic (doubled: 400)',
-    spec: 'RFC 6749 §2.3, §5.2',
-    async run(t) {
-      const client = await confidential(t)
-      const { code, pkce } = await authorizeAs(t, { user: 'alice', client })
-      const basic = (id: string, secret: string) => ({ Authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}` })
-      const form = { grant_type: 'authorization_code', code, code_verifier: pkce.verifier }
-      for (const attempt of [
-        { headers: basic(client.client_id, 'wrong-secret'), form },
-        { form: { ...form, client_id: client.client_id } }, // a confidential client posing as public
-        { form: { ...form, client_id: client.client_id, client_secret: client.client_secret! } }, // registered for basic, not post
-        { headers: basic('no-such-client', 'x'), form },
-        { form }, // nobody at all
-      ]) {
-        const reply = await t.send({ url: '/token', ...attempt })
+  ),
+  check(
+    'client-authentication',
+    'wrong, missing or doubled client credentials → 401 invalid_client with WWW-Authenticate: Basic (doubled: 400)',
+    'RFC 6749 §2.3, §5.2',
+    async (t) => {
+      const as = await t.oauth()
+      const client = await confidential(as)
+      const { code, pkce } = await as.authorize({ user: 'alice', client })
+      const [id, secret] = [client.client_id, client.client_secret!]
+      const grant = { grant_type: 'authorization_code', code, code_verifier: pkce.verifier }
+      const attempts: [Record<string, string>, string[]][] = [
+        [grant, ['-u', `${id}:wrong-secret`]],
+        [{ ...grant, client_id: id }, []], // a confidential client posing as public
+        [{ ...grant, client_id: id, client_secret: secret }, []], // registered for basic, not post
+        [grant, ['-u', 'no-such-client:x']],
+        [grant, []], // nobody at all
+      ]
+      for (const [fields, credentials] of attempts) {
+        const reply = await token(t, fields, credentials)
         expectOAuthError(reply, 401, 'invalid_client')
         assert(/^Basic /i.test(String(reply.headers['www-authenticate'])), 'no WWW-Authenticate: Basic challenge')
       }
-      expectOAuthError(
-        await t.send({
-          url: '/token',
-          headers: basic(client.client_id, client.client_secret!),
-          form: { ...form, client_secret: client.client_secret! },
-        }),
-        400,
-        'invalid_request',
-      )
+      expectOAuthError(await token(t, { ...grant, client_secret: secret }, ['-u', `${id}:${secret}`]), 400, 'invalid_request')
     },
-  },
-  {
-    id: 'token-garbage',
-    title: 'garbage at /token (JSON, empty, repeated or oversized parameters, bad Basic) → 4xx, never 5xx',
-    spec: 'RFC 6749 §5.2',
-    async run(t) {
-      const client = await sharedClient(t, 'public')
-      const garbage: Omit<Req, 'url'>[] = [
-        { body: { grant_type: 'authorization_code', client_id: client.client_id } },
-        { body: '', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } },
-        {
-          body: `grant_type=refresh_token&refresh_token=a&refresh_token=b&client_id=${client.client_id}`,
-          headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-        },
-        {
-          body: `grant_type=authorization_code&client_id=${client.client_id}&code=${'a'.repeat(20_000)}`,
-          headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-        },
-        { body: 'grant_type=%ZZ&client_id=%E0%A4%A', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } },
-        { headers: { Authorization: 'Basic %%%' }, form: { grant_type: 'refresh_token', refresh_token: 'x' } },
-        {
-          headers: { Authorization: `Basic ${Buffer.from('no-colon').toString('base64')}` },
-          form: { grant_type: 'refresh_token', refresh_token: 'x' },
-        },
+  ),
+  check(
+    'token-garbage',
+    'garbage at /token (JSON, empty, repeated or oversized parameters, bad Basic) → 4xx, never 5xx',
+    'RFC 6749 §5.2',
+    async (t) => {
+      const { client_id } = await (await t.oauth()).client('public')
+      const refresh = form({ grant_type: 'refresh_token', refresh_token: 'x' })
+      const garbage = [
+        ['-H', 'Content-Type: application/json', '--data', JSON.stringify({ grant_type: 'authorization_code', client_id })],
+        ['--data', ''],
+        ['--data', `grant_type=refresh_token&refresh_token=a&refresh_token=b&client_id=${client_id}`],
+        ['--data', `grant_type=authorization_code&client_id=${client_id}&code=${'a'.repeat(20_000)}`],
+        ['--data', 'grant_type=%ZZ&client_id=%E0%A4%A'],
+        ['-H', 'Authorization: Basic %%%', ...refresh],
+        ['-H', `Authorization: Basic ${Buffer.from('no-colon').toString('base64')}`, ...refresh],
       ]
-      for (const req of garbage) {
-        const reply = await t.send({ url: '/token', ...req })
+      for (const args of garbage) {
+        const reply = await exchange($`curl -si ${t.url('/token')} ${args}`)
         assert(reply.status >= 400 && reply.status < 500, `got ${reply.status}: ${reply.text.slice(0, 200)}`)
         assert(typeof reply.json?.error === 'string', 'no JSON error body')
       }
     },
-  },
+  ),
 
   // ---- refresh tokens
-  {
-    id: 'refresh-rotation',
-    title: 'refreshing rotates the refresh token; reusing one two rotations back → invalid_grant and the whole family dies',
-    spec: 'OAuth 2.1 §4.3.1, RFC 9700 §4.14.2',
-    async run(t) {
-      const tokens = await obtainTokens(t, { user: 'alice' })
-      const first = await refreshTokens(t, { client: tokens.client, refreshToken: tokens.refresh_token! })
+  check(
+    'refresh-rotation',
+    'refreshing rotates the refresh token; reusing one two rotations back → invalid_grant and the whole family dies',
+    'OAuth 2.1 §4.3.1, RFC 9700 §4.14.2',
+    async (t) => {
+      const as = await t.oauth()
+      const tokens = await as.tokens({ user: 'alice' })
+      const first = await as.refresh({ client: tokens.client, refreshToken: tokens.refresh_token! })
       expectStatus(first, 200)
       expectEqual(first.headers['cache-control'], 'no-store', 'Cache-Control')
       assert(
         typeof first.json.refresh_token === 'string' && first.json.refresh_token !== tokens.refresh_token,
         'the refresh token was not rotated',
       )
-      rpcResult(await t.mcp(readNotes, { token: first.json.access_token }))
-      const second = await refreshTokens(t, { client: tokens.client, refreshToken: first.json.refresh_token })
+      rpcResult(await readWith(t, first.json.access_token))
+      const second = await as.refresh({ client: tokens.client, refreshToken: first.json.refresh_token })
       expectStatus(second, 200)
       // The first token again, after its successor was used: no lost answer, a replay.
-      expectOAuthError(await refreshTokens(t, { client: tokens.client, refreshToken: tokens.refresh_token! }), 400, 'invalid_grant')
+      expectOAuthError(await as.refresh({ client: tokens.client, refreshToken: tokens.refresh_token! }), 400, 'invalid_grant')
       // The thief or the client: the server cannot tell, so every token of the grant is dead.
-      expectOAuthError(await refreshTokens(t, { client: tokens.client, refreshToken: second.json.refresh_token }), 400, 'invalid_grant')
+      expectOAuthError(await as.refresh({ client: tokens.client, refreshToken: second.json.refresh_token }), 400, 'invalid_grant')
       await expectDead(t, second.json.access_token)
       await expectDead(t, first.json.access_token)
     },
-  },
-  {
-    id: 'refresh-retry',
-    title: 'a refresh retried with the same token (its answer lost) → new tokens; the ones it replaces die, the family lives',
-    spec: 'RFC 9700 §4.14.2, OAuth 2.1 §4.3.1',
-    async run(t) {
-      const tokens = await obtainTokens(t, { user: 'alice' })
-      const lost = await refreshTokens(t, { client: tokens.client, refreshToken: tokens.refresh_token! })
+  ),
+  check(
+    'refresh-retry',
+    'a refresh retried with the same token (its answer lost) → new tokens; the ones it replaces die, the family lives',
+    'RFC 9700 §4.14.2, OAuth 2.1 §4.3.1',
+    async (t) => {
+      const as = await t.oauth()
+      const tokens = await as.tokens({ user: 'alice' })
+      const lost = await as.refresh({ client: tokens.client, refreshToken: tokens.refresh_token! })
       expectStatus(lost, 200)
-      const retry = await refreshTokens(t, { client: tokens.client, refreshToken: tokens.refresh_token! })
+      const retry = await as.refresh({ client: tokens.client, refreshToken: tokens.refresh_token! })
       expectStatus(retry, 200)
       assert(retry.json.refresh_token !== lost.json.refresh_token, 'the retry got the same refresh token again')
       // At most one successor is live: the answer the client never saw is dead.
       await expectDead(t, lost.json.access_token)
-      rpcResult(await t.mcp(readNotes, { token: retry.json.access_token }))
-      const next = await refreshTokens(t, { client: tokens.client, refreshToken: retry.json.refresh_token })
+      rpcResult(await readWith(t, retry.json.access_token))
+      const next = await as.refresh({ client: tokens.client, refreshToken: retry.json.refresh_token })
       expectStatus(next, 200)
-      rpcResult(await t.mcp(readNotes, { token: next.json.access_token }))
+      rpcResult(await readWith(t, next.json.access_token))
     },
-  },
-  {
-    id: 'refresh-replaced',
-    title: 'the refresh token a retry replaced, presented later → invalid_grant and the whole family dies',
-    spec: 'RFC 9700 §4.14.2, OAuth 2.1 §4.3.1',
-    async run(t) {
-      const tokens = await obtainTokens(t, { user: 'alice' })
-      const first = await refreshTokens(t, { client: tokens.client, refreshToken: tokens.refresh_token! })
-      const retry = await refreshTokens(t, { client: tokens.client, refreshToken: tokens.refresh_token! })
+  ),
+  check(
+    'refresh-replaced',
+    'the refresh token a retry replaced, presented later → invalid_grant and the whole family dies',
+    'RFC 9700 §4.14.2, OAuth 2.1 §4.3.1',
+    async (t) => {
+      const as = await t.oauth()
+      const tokens = await as.tokens({ user: 'alice' })
+      const first = await as.refresh({ client: tokens.client, refreshToken: tokens.refresh_token! })
+      const retry = await as.refresh({ client: tokens.client, refreshToken: tokens.refresh_token! })
       expectStatus(retry, 200)
       // Both answers arrived somewhere: two parties hold the family (a thief raced the client).
-      expectOAuthError(await refreshTokens(t, { client: tokens.client, refreshToken: first.json.refresh_token }), 400, 'invalid_grant')
-      expectOAuthError(await refreshTokens(t, { client: tokens.client, refreshToken: retry.json.refresh_token }), 400, 'invalid_grant')
+      expectOAuthError(await as.refresh({ client: tokens.client, refreshToken: first.json.refresh_token }), 400, 'invalid_grant')
+      expectOAuthError(await as.refresh({ client: tokens.client, refreshToken: retry.json.refresh_token }), 400, 'invalid_grant')
       await expectDead(t, retry.json.access_token)
     },
-  },
-  {
-    id: 'refresh-narrow',
-    title: 'a refresh may narrow the scope for one access token; the grant keeps its scope',
-    spec: 'RFC 6749 §6',
-    async run(t) {
-      const tokens = await obtainTokens(t, { user: 'alice', scope: 'notes:read notes:write' })
-      const narrow = await refreshTokens(t, { client: tokens.client, refreshToken: tokens.refresh_token!, scope: 'notes:read' })
-      expectStatus(narrow, 200)
-      expectEqual(narrow.json.scope, 'notes:read', 'the narrowed scope')
-      const again = await refreshTokens(t, {
-        client: tokens.client,
-        refreshToken: narrow.json.refresh_token,
-        scope: 'notes:read notes:write',
-      })
-      expectStatus(again, 200)
-      expectEqual(again.json.scope, 'notes:read notes:write', 'the scope of the next refresh')
+  ),
+  check('refresh-narrow', 'a refresh may narrow the scope for one access token; the grant keeps its scope', 'RFC 6749 §6', async (t) => {
+    const as = await t.oauth()
+    const tokens = await as.tokens({ user: 'alice', scope: 'notes:read notes:write' })
+    const narrow = await as.refresh({ client: tokens.client, refreshToken: tokens.refresh_token!, scope: 'notes:read' })
+    expectStatus(narrow, 200)
+    expectEqual(narrow.json.scope, 'notes:read', 'the narrowed scope')
+    const again = await as.refresh({ client: tokens.client, refreshToken: narrow.json.refresh_token, scope: 'notes:read notes:write' })
+    expectStatus(again, 200)
+    expectEqual(again.json.scope, 'notes:read notes:write', 'the scope of the next refresh')
+  }),
+  check('refresh-widen', 'a refresh asking for more scope than granted → invalid_scope', 'RFC 6749 §6, OAuth 2.1 §4.3.1', async (t) => {
+    const as = await t.oauth()
+    const tokens = await as.tokens({ user: 'alice', scope: 'notes:read' })
+    for (const scope of ['notes:read notes:write', 'notes:admin']) {
+      expectOAuthError(await as.refresh({ client: tokens.client, refreshToken: tokens.refresh_token!, scope }), 400, 'invalid_scope')
+    }
+  }),
+  check(
+    'refresh-other-client',
+    'a refresh token presented by another client → invalid_grant',
+    'RFC 6749 §6, OAuth 2.1 §4.3.1',
+    async (t) => {
+      const as = await t.oauth()
+      const tokens = await as.tokens({ user: 'alice' })
+      expectOAuthError(await as.refresh({ client: await secondClient(as), refreshToken: tokens.refresh_token! }), 400, 'invalid_grant')
     },
-  },
-  {
-    id: 'refresh-widen',
-    title: 'a refresh asking for more scope than granted → invalid_scope',
-    spec: 'RFC 6749 §6, OAuth 2.1 §4.3.1',
-    async run(t) {
-      const tokens = await obtainTokens(t, { user: 'alice', scope: 'notes:read' })
-      for (const scope of ['notes:read notes:write', 'notes:admin']) {
-        expectOAuthError(
-          await refreshTokens(t, { client: tokens.client, refreshToken: tokens.refresh_token!, scope }),
-          400,
-          'invalid_scope',
-        )
-      }
-    },
-  },
-  {
-    id: 'refresh-other-client',
-    title: 'a refresh token presented by another client → invalid_grant',
-    spec: 'RFC 6749 §6, OAuth 2.1 §4.3.1',
-    async run(t) {
-      const tokens = await obtainTokens(t, { user: 'alice' })
-      expectOAuthError(await refreshTokens(t, { client: await secondClient(t), refreshToken: tokens.refresh_token! }), 400, 'invalid_grant')
-    },
-  },
-  {
-    id: 'refresh-resource',
-    title: 'a refresh for another resource → invalid_target',
-    spec: 'RFC 8707 §2.2',
-    async run(t) {
-      const tokens = await obtainTokens(t, { user: 'alice' })
-      expectOAuthError(
-        await refreshTokens(t, { client: tokens.client, refreshToken: tokens.refresh_token!, resource: 'https://evil.example/mcp' }),
-        400,
-        'invalid_target',
-      )
-    },
-  },
+  ),
+  check('refresh-resource', 'a refresh for another resource → invalid_target', 'RFC 8707 §2.2', async (t) => {
+    const as = await t.oauth()
+    const tokens = await as.tokens({ user: 'alice' })
+    expectOAuthError(
+      await as.refresh({ client: tokens.client, refreshToken: tokens.refresh_token!, resource: 'https://evil.example/mcp' }),
+      400,
+      'invalid_target',
+    )
+  }),
 
   // ---- dynamic client registration
-  {
-    id: 'register-public',
-    title: 'registering a public client → 201 with client_id, client_id_issued_at, no secret, the metadata echoed',
-    spec: 'RFC 7591 §3.2.1',
-    async run(t) {
-      const client = await registerClient(t, { client_name: 'Echo check' })
+  check(
+    'register-public',
+    'registering a public client → 201 with client_id, client_id_issued_at, no secret, the metadata echoed',
+    'RFC 7591 §3.2.1',
+    async (t) => {
+      const client = await (await t.oauth()).registerClient({ client_name: 'Echo check' })
       assert(client.client_secret === undefined, 'a public client got a secret')
       assert(typeof client.client_id_issued_at === 'number', 'no client_id_issued_at')
       expectEqual(
@@ -792,13 +743,13 @@ export const oauthChecks: Check[] = [
         'the echoed metadata',
       )
     },
-  },
-  {
-    id: 'register-confidential',
-    title: 'without token_endpoint_auth_method → client_secret_basic, a secret that never expires, not cached',
-    spec: 'RFC 7591 §2, §3.2.1',
-    async run(t) {
-      const reply = await t.send({ url: '/register', body: { redirect_uris: [HTTPS_CALLBACK] } })
+  ),
+  check(
+    'register-confidential',
+    'without token_endpoint_auth_method → client_secret_basic, a secret that never expires, not cached',
+    'RFC 7591 §2, §3.2.1',
+    async (t) => {
+      const reply = await register(t, { redirect_uris: [HTTPS_CALLBACK] })
       expectStatus(reply, 201)
       expectEqual(
         [reply.json.token_endpoint_auth_method, reply.json.client_secret_expires_at],
@@ -808,7 +759,7 @@ export const oauthChecks: Check[] = [
       assert(typeof reply.json.client_secret === 'string' && reply.json.client_secret.length >= 32, 'no strong client_secret')
       expectEqual(reply.headers['cache-control'], 'no-store', 'Cache-Control')
     },
-  },
+  ),
   badRegistration('javascript', 'a javascript: redirect URI', ['javascript:alert(document.domain)//']),
   badRegistration('data', 'a data: redirect URI', ['data:text/html,<script>alert(1)</script>']),
   badRegistration('fragment', 'a redirect URI with a fragment', ['https://client.example/cb#frag']),
@@ -816,11 +767,11 @@ export const oauthChecks: Check[] = [
   badRegistration('relative', 'a relative redirect URI', ['/cb']),
   badRegistration('none', 'no redirect URIs', []),
   badRegistration('mixed', 'one good and one bad redirect URI', [HTTPS_CALLBACK, 'http://192.168.1.10/cb']),
-  {
-    id: 'register-bad-metadata',
-    title: 'an unsupported auth method, grant or response type → 400 invalid_client_metadata',
-    spec: 'RFC 7591 §2, §3.2.2',
-    async run(t) {
+  check(
+    'register-bad-metadata',
+    'an unsupported auth method, grant or response type → 400 invalid_client_metadata',
+    'RFC 7591 §2, §3.2.2',
+    async (t) => {
       for (const bad of [
         { token_endpoint_auth_method: 'private_key_jwt' },
         { grant_types: ['password'] },
@@ -828,100 +779,83 @@ export const oauthChecks: Check[] = [
         { response_types: ['token'] },
         { client_name: 42 },
       ]) {
-        expectOAuthError(
-          await t.send({ url: '/register', body: { redirect_uris: [HTTPS_CALLBACK], ...bad } }),
-          400,
-          'invalid_client_metadata',
-        )
+        expectOAuthError(await register(t, { redirect_uris: [HTTPS_CALLBACK], ...bad }), 400, 'invalid_client_metadata')
       }
     },
-  },
-  {
-    id: 'register-garbage',
-    title: 'garbage at /register (bad JSON, an array, a form, 20 KB) → 4xx, never 5xx',
-    spec: 'RFC 7591 §3.2.2',
-    async run(t) {
-      for (const req of [
-        { body: '{"redirect_uris": [', headers: { 'Content-Type': 'application/json' } },
-        { body: [HTTPS_CALLBACK] },
-        { form: { redirect_uris: HTTPS_CALLBACK } },
-        { body: { redirect_uris: [HTTPS_CALLBACK], client_name: 'x'.repeat(20_000) } },
-      ]) {
-        const reply = await t.send({ url: '/register', ...req })
-        assert(reply.status >= 400 && reply.status < 500, `got ${reply.status}: ${reply.text.slice(0, 200)}`)
-      }
-    },
-  },
+  ),
+  check('register-garbage', 'garbage at /register (bad JSON, an array, a form, 20 KB) → 4xx, never 5xx', 'RFC 7591 §3.2.2', async (t) => {
+    const json = ['-H', 'Content-Type: application/json', '--data']
+    for (const args of [
+      [...json, '{"redirect_uris": ['],
+      [...json, JSON.stringify([HTTPS_CALLBACK])],
+      form({ redirect_uris: HTTPS_CALLBACK }),
+      [...json, JSON.stringify({ redirect_uris: [HTTPS_CALLBACK], client_name: 'x'.repeat(20_000) })],
+    ]) {
+      const reply = await exchange($`curl -si ${t.url('/register')} ${args}`)
+      assert(reply.status >= 400 && reply.status < 500, `got ${reply.status}: ${reply.text.slice(0, 200)}`)
+    }
+  }),
 
   // ---- revocation
-  {
-    id: 'revoke-refresh',
-    title: 'revoking a refresh token → 200, and the grant ends: its access token dies too',
-    spec: 'RFC 7009 §2.1, §2.2',
-    async run(t) {
-      const tokens = await obtainTokens(t, { user: 'alice' })
-      expectStatus(await revokeToken(t, { client: tokens.client, token: tokens.refresh_token!, hint: 'refresh_token' }), 200)
+  check(
+    'revoke-refresh',
+    'revoking a refresh token → 200, and the grant ends: its access token dies too',
+    'RFC 7009 §2.1, §2.2',
+    async (t) => {
+      const as = await t.oauth()
+      const tokens = await as.tokens({ user: 'alice' })
+      const revoke = form({ token: tokens.refresh_token!, token_type_hint: 'refresh_token', client_id: tokens.client.client_id })
+      expectStatus(await exchange($`curl -si ${t.url('/revoke')} ${revoke}`), 200)
       await expectDead(t, tokens.access_token)
-      expectOAuthError(await refreshTokens(t, { client: tokens.client, refreshToken: tokens.refresh_token! }), 400, 'invalid_grant')
+      expectOAuthError(await as.refresh({ client: tokens.client, refreshToken: tokens.refresh_token! }), 400, 'invalid_grant')
     },
-  },
-  {
-    id: 'revoke-access',
-    title: 'revoking an access token → 200, and /mcp refuses it at once',
-    spec: 'RFC 7009 §2.1',
-    async run(t) {
-      const tokens = await obtainTokens(t, { user: 'alice' })
-      rpcResult(await t.mcp(readNotes, { token: tokens.access_token }))
-      expectStatus(await revokeToken(t, { client: tokens.client, token: tokens.access_token }), 200)
-      await expectDead(t, tokens.access_token)
-    },
-  },
-  {
-    id: 'revoke-unknown',
-    title: "revoking garbage or another client's token → 200, and that token lives on",
-    spec: 'RFC 7009 §2.2',
-    async run(t) {
-      const tokens = await obtainTokens(t, { user: 'alice' })
-      const other = await secondClient(t)
-      for (const token of ['garbage', 'a.b.c', tokens.access_token]) expectStatus(await revokeToken(t, { client: other, token }), 200)
-      rpcResult(await t.mcp(readNotes, { token: tokens.access_token }))
-    },
-  },
-  {
-    id: 'revoke-no-client',
-    title: 'revocation without client authentication → 401 invalid_client',
-    spec: 'RFC 7009 §2.1',
-    async run(t) {
-      expectOAuthError(await t.send({ url: '/revoke', form: { token: 'anything' } }), 401, 'invalid_client')
-    },
-  },
+  ),
+  check('revoke-access', 'revoking an access token → 200, and /mcp refuses it at once', 'RFC 7009 §2.1', async (t) => {
+    const as = await t.oauth()
+    const tokens = await as.tokens({ user: 'alice' })
+    rpcResult(await readWith(t, tokens.access_token))
+    expectStatus(await as.revoke({ client: tokens.client, token: tokens.access_token }), 200)
+    await expectDead(t, tokens.access_token)
+  }),
+  check('revoke-unknown', "revoking garbage or another client's token → 200, and that token lives on", 'RFC 7009 §2.2', async (t) => {
+    const as = await t.oauth()
+    const tokens = await as.tokens({ user: 'alice' })
+    const other = await secondClient(as)
+    for (const token of ['garbage', 'a.b.c', tokens.access_token]) expectStatus(await as.revoke({ client: other, token }), 200)
+    rpcResult(await readWith(t, tokens.access_token))
+  }),
+  check('revoke-no-client', 'revocation without client authentication → 401 invalid_client', 'RFC 7009 §2.1', async (t) => {
+    expectOAuthError(await exchange($`curl -si ${t.url('/revoke')} ${form({ token: 'anything' })}`), 401, 'invalid_client')
+  }),
 
   // ---- introspection
-  {
-    id: 'introspect-no-auth',
-    title: 'introspection without caller authentication, or by a public client → 401 invalid_client',
-    spec: 'RFC 7662 §2.1, §4',
-    async run(t) {
-      const tokens = await obtainTokens(t, { user: 'alice' })
-      const reply = await introspectToken(t, { token: tokens.access_token })
+  check(
+    'introspect-no-auth',
+    'introspection without caller authentication, or by a public client → 401 invalid_client',
+    'RFC 7662 §2.1, §4',
+    async (t) => {
+      const as = await t.oauth()
+      const tokens = await as.tokens({ user: 'alice' })
+      const reply = await as.introspect({ token: tokens.access_token })
       expectOAuthError(reply, 401, 'invalid_client')
       assert(/^Basic /i.test(String(reply.headers['www-authenticate'])), 'no WWW-Authenticate: Basic challenge')
-      expectOAuthError(await introspectToken(t, { client: tokens.client, token: tokens.access_token }), 401, 'invalid_client')
+      expectOAuthError(await as.introspect({ client: tokens.client, token: tokens.access_token }), 401, 'invalid_client')
     },
-  },
-  {
-    id: 'introspect-active',
-    title: 'introspecting its own live tokens → active, with scope, client_id, sub, aud, iss, exp, iat, jti',
-    spec: 'RFC 7662 §2.2',
-    async run(t) {
-      const client = await confidential(t)
-      const tokens = await obtainTokens(t, { user: 'carol', client, scope: 'notes:admin' })
-      const access = await introspectToken(t, { client, token: tokens.access_token })
+  ),
+  check(
+    'introspect-active',
+    'introspecting its own live tokens → active, with scope, client_id, sub, aud, iss, exp, iat, jti',
+    'RFC 7662 §2.2',
+    async (t) => {
+      const as = await t.oauth()
+      const client = await confidential(as)
+      const tokens = await as.tokens({ user: 'carol', client, scope: 'notes:admin' })
+      const access = await as.introspect({ client, token: tokens.access_token })
       expectStatus(access, 200)
       const { active, scope, client_id, sub, aud, iss, token_type } = access.json
       expectEqual(
         { active, scope, client_id, sub, aud, iss, token_type },
-        { active: true, scope: 'notes:admin', client_id: client.client_id, sub: 'carol', aud: t.mcpUrl, iss: t.base, token_type: 'Bearer' },
+        { active: true, scope: 'notes:admin', client_id: client.client_id, sub: 'carol', aud: t.mcp, iss: t.base, token_type: 'Bearer' },
         'the introspection',
       )
       assert(
@@ -929,53 +863,55 @@ export const oauthChecks: Check[] = [
         'exp, iat or jti missing',
       )
       expectEqual(access.headers['cache-control'], 'no-store', 'Cache-Control')
-      const refresh = await introspectToken(t, { client, token: tokens.refresh_token! })
+      const refresh = await as.introspect({ client, token: tokens.refresh_token! })
       expectEqual([refresh.json.active, refresh.json.token_type], [true, 'refresh_token'], "the refresh token's introspection")
     },
-  },
-  {
-    id: 'introspect-inactive',
-    title: 'garbage, a dev token this server never issued, a forged one, another client\'s → {"active": false}',
-    spec: 'RFC 7662 §2.2',
-    async run(t) {
-      const client = await confidential(t)
-      const othersToken = (await obtainTokens(t, { user: 'alice' })).access_token
+  ),
+  check(
+    'introspect-inactive',
+    'garbage, a dev token this server never issued, a forged one, another client\'s → {"active": false}',
+    'RFC 7662 §2.2',
+    async (t) => {
+      const as = await t.oauth()
+      const client = await confidential(as)
+      const othersToken = (await as.tokens({ user: 'alice' })).access_token
       const devToken = await t.token({ scope: 'notes:read' })
       const [head, , signature] = othersToken.split('.')
       const claims = Buffer.from(JSON.stringify({ ...decodeJwt(othersToken), client_id: client.client_id })).toString('base64url')
       const forged = `${head}.${claims}.${signature}`
-      for (const token of ['garbage', devToken, forged, othersToken]) await expectInactive(t, client, token)
+      for (const token of ['garbage', devToken, forged, othersToken]) await expectInactive(as, client, token)
     },
-  },
-  {
-    id: 'dev-token-refused',
-    title: 'a dev token from `npm run token` (a jti this server never issued) → 401 invalid_token at /mcp',
-    spec: 'RFC 7009 §2, RFC 9068 §4',
-    async run(t) {
+  ),
+  check(
+    'dev-token-refused',
+    'a dev token from `npm run token` (a jti this server never issued) → 401 invalid_token at /mcp',
+    'RFC 7009 §2, RFC 9068 §4',
+    async (t) => {
       await expectDead(t, await t.token({ scope: 'notes:read' }))
     },
-  },
+  ),
 
   // ---- garbage at the HTML endpoints
-  {
-    id: 'pages-garbage',
-    title: 'garbage at /authorize and its forms (no params, JSON, unknown request, GET) → 4xx page, never 5xx or a redirect',
-    spec: 'OAuth 2.1 §4.1.2.1',
-    async run(t) {
-      const garbage: Req[] = [
-        { url: '/authorize' },
-        { url: '/authorize?client_id=a&client_id=b' },
-        { url: `/authorize?client_id=${'%'.repeat(3)}` },
-        { url: '/authorize/login', body: { request_id: 'x', username: 'alice' } },
-        { url: '/authorize/login', form: { request_id: 'no-such-request', csrf_token: 'x', username: 'alice', password: 'wonderland' } },
-        { url: '/authorize/consent', form: { request_id: 'x'.repeat(5000), decision: 'approve' } },
+  check(
+    'pages-garbage',
+    'garbage at /authorize and its forms (no params, JSON, unknown request, GET) → 4xx page, never 5xx or a redirect',
+    'OAuth 2.1 §4.1.2.1',
+    async (t) => {
+      const [login, consent] = [t.url('/authorize/login'), t.url('/authorize/consent')]
+      const garbage = [
+        [t.url('/authorize')],
+        [t.url('/authorize?client_id=a&client_id=b')],
+        [t.url(`/authorize?client_id=${'%'.repeat(3)}`)],
+        [login, '-H', 'Content-Type: application/json', '--data', JSON.stringify({ request_id: 'x', username: 'alice' })],
+        [login, ...form({ request_id: 'no-such-request', csrf_token: 'x', username: 'alice', password: 'wonderland' })],
+        [consent, ...form({ request_id: 'x'.repeat(5000), decision: 'approve' })],
       ]
-      for (const req of garbage) {
-        const reply = await t.send(req)
-        assert(reply.status >= 400 && reply.status < 500, `${req.url} answered ${reply.status}`)
-        assert(reply.headers.location === undefined, `${req.url} redirected`)
+      for (const [url, ...args] of garbage) {
+        const reply = await exchange($`curl -si ${url} ${args}`)
+        assert(reply.status >= 400 && reply.status < 500, `${url} answered ${reply.status}`)
+        assert(reply.headers.location === undefined, `${url} redirected`)
       }
-      expectStatus(await t.send({ url: '/authorize/consent' }), 405)
+      expectStatus(await exchange($`curl -si ${consent}`), 405)
     },
-  },
+  ),
 ]
