@@ -13,7 +13,8 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chalk } from 'zx'
-import { scriptedUserAgent } from '../labs/06-client/client/user-agent.ts'
+import { passwordOf } from '@workshop/kit/demo-users'
+import { signInAndApprove } from '@workshop/kit/user-agent'
 import { ensureDevKey } from '@workshop/kit/keys'
 import { findLab } from '@workshop/kit/labs'
 import { freePort, startLab } from '@workshop/kit/lab-process'
@@ -211,8 +212,8 @@ async function authorizationServerSuite(n: string): Promise<Run> {
     ]
     const run = await suite(`authorization-server scenarios (prerelease) → lab ${n}${n === '7' ? "'s provider" : ''}`, args, (line) => {
       if (!/^http:\/\/\S+\?\S*response_type=code/.test(line)) return
-      void scriptedUserAgent(new URL(line), { username: 'alice', password: 'wonderland' }, callback)
-        .then((back) => fetch(back))
+      void signInAndApprove(line, { username: 'alice', password: passwordOf('alice') }, callback)
+        .then(({ callback: back }) => fetch(back))
         .catch((error) => console.error(chalk.red(`the scripted user could not finish: ${error.message}`)))
     })
     const warnings = warningsIn(resultsDir)

@@ -31,11 +31,13 @@ export const REUSE_INTERVAL = 60
 
 /** What presenting `token` at `now` is: its first rotation, a retry of that rotation, or reuse. */
 function presentation(context: Context, token: RefreshToken, now: number): 'rotation' | 'retry' | 'reuse' {
+  // #region exercise: rotate-refresh
   if (token.used_at === null) return 'rotation'
   // A retry: soon after the rotation, and the successor it issued was never used (so its answer
   // may well have been lost). A replaced successor (successor null) or a token two rotations back is reuse.
   const successor = token.successor === null ? undefined : context.store.findRefreshToken(token.successor)
   return now < token.used_at + REUSE_INTERVAL && successor?.used_at === null ? 'retry' : 'reuse'
+  // #endregion
 }
 
 export async function refreshTokenGrant(req: Request, context: Context, client: Client): Promise<TokenResponse> {

@@ -16,6 +16,7 @@ export function isValidS256Challenge(challenge: string): boolean {
   return S256_CHALLENGE.test(challenge)
 }
 
+// #region exercise: verify-pkce
 /** RFC 7636 §4.2: code_challenge = BASE64URL-ENCODE(SHA256(ASCII(code_verifier))) */
 export function s256(verifier: string): string {
   return createHash('sha256').update(verifier, 'ascii').digest('base64url')
@@ -25,3 +26,4 @@ export function s256(verifier: string): string {
 export function verifyPkce(verifier: string, challenge: string): boolean {
   return isValidVerifier(verifier) && sameSecret(s256(verifier), challenge)
 }
+// #endregion

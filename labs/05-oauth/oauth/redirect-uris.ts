@@ -12,6 +12,7 @@ const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost'])
  * Allowed: https URLs, and http URLs on this machine (loopback) for native and CLI clients.
  */
 export function redirectUriProblem(uri: string): string | undefined {
+  // #region exercise: redirect-uri-rules
   let url: URL
   try {
     url = new URL(uri)
@@ -28,6 +29,7 @@ export function redirectUriProblem(uri: string): string | undefined {
     return 'http is only allowed for loopback hosts (127.0.0.1, [::1], localhost); use https'
   if (url.username !== '' || url.password !== '') return 'a redirect URI must not contain a user name or password'
   return undefined
+  // #endregion
 }
 
 /** Is the URI's host this machine (127.0.0.0/8, [::1], localhost)? Whatever program listens there gets the code. */
@@ -42,6 +44,7 @@ export function isLoopbackUri(uri: string): boolean {
  * port from the OS each time it runs. Only the port may differ, nothing else: not the
  * scheme, the host, the path, a trailing slash, the case, or the query.
  */
+// #region exercise: redirect-uri-match
 export function redirectUriMatches(requested: string, registered: string): boolean {
   if (requested === registered) return true
   if (!LOOPBACK_IP.test(requested) || !LOOPBACK_IP.test(registered)) return false
@@ -52,6 +55,7 @@ export function redirectUriMatches(requested: string, registered: string): boole
 function withoutLoopbackPort(uri: string): string {
   return uri.replace(LOOPBACK_IP, 'http://$1')
 }
+// #endregion
 
 /** OAuth 2.1 §4.1.1: with several registered URIs the request must name one; with one, it may leave it out. */
 export function chooseRedirectUri(requested: string | undefined, registered: string[]): string | undefined {

@@ -15,10 +15,9 @@ import { openInBrowser } from './browser.ts'
 import { LegFailed, leg, ok, say, shorten, warn } from './narrate.ts'
 import { WorkshopClientProvider } from './provider.ts'
 import { narratingFetch } from './traffic.ts'
-import { type DemoUser, scriptedUserAgent } from './user-agent.ts'
-
-// What a person would type on the login page: the demo users of labs 5 and 7.
-const DEMO_PASSWORDS: Record<string, string> = { alice: 'wonderland', bob: 'builder', carol: 'sesame' }
+import { type Credentials } from '@workshop/kit/user-agent'
+import { DEMO_USERS } from '@workshop/kit/demo-users'
+import { scriptedUserAgent } from './user-agent.ts'
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -35,7 +34,15 @@ const { values, positionals } = parseArgs({
 const context = JSON.parse(process.env.MCP_CONFORMANCE_CONTEXT ?? '{}') as { client_id?: string; client_secret?: string }
 const clientId = values['client-id'] ?? context.client_id
 const serverUrl = new URL(positionals.at(-1) ?? 'http://127.0.0.1:9000/mcp').href
-const user: DemoUser = { username: values.user, password: values.password ?? DEMO_PASSWORDS[values.user] ?? '' }
+// What a person types on the sign-in page: a demo user of labs 5 and 7, unless --password says otherwise.
+const password = values.password ?? DEMO_USERS.find((demo) => demo.username === values.user)?.password
+if (password === undefined) {
+  console.error(
+    `There is no demo user "${values.user}" (${DEMO_USERS.map((u) => u.username).join(', ')}): add --password for another user.`,
+  )
+  process.exit(2)
+}
+const user: Credentials = { username: values.user, password }
 // A loopback redirect URI (RFC 8252 §7.3). The scripted user agent only reads the redirect;
 // --browser listens on it for the real browser to come back.
 const redirectUrl = process.env.REDIRECT_URI ?? 'http://127.0.0.1:8976/callback'

@@ -128,7 +128,6 @@ export class CheckContext {
   readonly port: number
   /** sends a request as a curl command; what the OAuth helpers below use */
   readonly send: Send = curlSend
-  private discovered: Promise<Discovery> | undefined
 
   constructor(base: string) {
     this.base = base.replace(/\/$/, '')
@@ -145,10 +144,15 @@ export class CheckContext {
     return mintAccessToken({ port: this.port, ...options })
   }
 
-  /** What a client learns from a bare 401 (discovery.ts), by curl; once per check. */
+  /** What a client learns from a bare 401 (discovery.ts), by curl; once per server for a whole run. */
   discover(): Promise<Discovery> {
-    this.discovered ??= discover(this.mcp, this.send)
-    return this.discovered
+    let discovered = discoveries.get(this.mcp)
+    if (discovered === undefined) {
+      discovered = discover(this.mcp, this.send)
+      discovered.catch(() => discoveries.delete(this.mcp)) // a failure is not kept: the next check asks again
+      discoveries.set(this.mcp, discovered)
+    }
+    return discovered
   }
 
   /** The server's authorization server, driven by curl commands (labs 5 and 7). */
@@ -162,6 +166,8 @@ export class CheckContext {
     return new Browser(this.send)
   }
 }
+
+const discoveries = new Map<string, Promise<Discovery>>()
 
 // One handle per authorization server for a whole run, so its clients are registered once (registration
 // is rate-limited) and shared by the checks.

@@ -83,6 +83,7 @@ export class AuthorizationServer {
 
   /** RFC 7591 registration, as sent. */
   async register(body: Record<string, unknown>): Promise<Reply> {
+    if (!this.metadata.registration_endpoint) throw new Error(`${this.metadata.issuer} advertises no registration_endpoint (RFC 7591)`)
     return this.keep(await this.send({ url: this.metadata.registration_endpoint, body }))
   }
 

@@ -3,10 +3,9 @@
 // unusable so that a client has to refresh.
 import { setTimeout as sleep } from 'node:timers/promises'
 import { decodeJwt } from 'jose'
-import { Browser } from '@workshop/kit/idp-flow'
+import { signInAndApprove } from '@workshop/kit/user-agent'
 import { MCP_ACCEPT, send } from '@workshop/kit/http'
 import type { RunningLab } from '@workshop/kit/lab-process'
-import { pageText } from '@workshop/kit/user-agent'
 
 export const CAPABILITIES = ['sign-in', 'initialize', 'tools/list', 'read_notes', 'step-up', 'refresh'] as const
 export type Capability = (typeof CAPABILITIES)[number]
@@ -59,20 +58,8 @@ export class ScriptedUser {
       resource: url.searchParams.get('resource'),
     })
     try {
-      const browser = new Browser()
-      let step = await browser.navigate(url.href, redirectUri)
-      for (let pages = 0; step.redirectedTo === undefined; pages++) {
-        if (pages === 4 || step.reply.status !== 200)
-          throw new Error(`HTTP ${step.reply.status} at ${step.url}: ${pageText(step.reply.text)}`)
-        const login = /name="password"/.test(step.reply.text)
-        const fields: Record<string, string> = login
-          ? { username: this.user.username, password: this.user.password }
-          : { decision: 'approve' }
-        if (!login && !/name="decision"/.test(step.reply.text))
-          throw new Error(`neither a login nor a consent page: ${pageText(step.reply.text)}`)
-        step = await browser.submit(step, fields, redirectUri)
-      }
-      await arrive(step.redirectedTo)
+      const { callback } = await signInAndApprove(url.href, this.user, redirectUri)
+      await arrive(callback.href)
     } catch (error) {
       this.problems.push(`sign-in: ${oneLine(error)}`)
     }

@@ -1,0 +1,105 @@
+// Practice mode (npm run practice N): the checks-can-fail proof, extended to every exercise. With one
+// exercise stubbed, at least one of the checks attributed to it fails and every other check of the lab
+// passes; with the solution put back, the copy is the lab again, byte for byte (whose checks pass:
+// test/lab-0N.test.ts). Each copy lives in a folder of its own at the depth of practice/NN-name.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { afterAll, describe, expect, it } from 'vitest'
+import { type Check, runCheck } from '@workshop/kit/checks'
+import { EXERCISES, exercisesOf } from '@workshop/kit/exercises'
+import { LABS, findLab, labPath } from '@workshop/kit/labs'
+import { type RunningLab, startLab } from '@workshop/kit/lab-process'
+import { ROOT } from '@workshop/kit/paths'
+import { applySolution, exerciseState, regionsOf, stubbed, writePractice } from '@workshop/kit/practice'
+import { labFiles } from '@workshop/kit/snapshots'
+
+const folders: string[] = []
+const running: RunningLab[] = []
+afterAll(async () => {
+  await Promise.all(running.map((server) => server.stop()))
+  for (const folder of folders) rmSync(folder, { recursive: true, force: true })
+})
+
+/** A folder for one practice copy, beside practice/ (git-ignored: .practice-*). */
+function scratch(dir: string): string {
+  const folder = mkdtempSync(join(ROOT, '.practice-'))
+  folders.push(folder)
+  return join(folder, dir)
+}
+
+describe('the exercises', () => {
+  it('every lab with a lesson has 1 to 4, each a region of its own code of 5 to 40 lines', () => {
+    for (const lab of LABS.filter((l) => l.n <= 7)) {
+      const exercises = exercisesOf(lab)
+      expect(exercises.length, `lab ${lab.n}`).toBeGreaterThanOrEqual(1)
+      expect(exercises.length, `lab ${lab.n}`).toBeLessThanOrEqual(4)
+      for (const exercise of exercises) {
+        const region = regionsOf(readFileSync(labPath(lab, exercise.file), 'utf8')).find((r) => r.name === exercise.name)
+        expect(region, `labs/${lab.dir}/${exercise.file} has no region "exercise: ${exercise.name}"`).toBeDefined()
+        expect(region!.body.length, `${exercise.name}'s length`).toBeGreaterThanOrEqual(5)
+        expect(region!.body.length, `${exercise.name}'s length`).toBeLessThanOrEqual(40)
+        expect(exercise.hints.length, `${exercise.name}'s hints`).toBeGreaterThan(0)
+      }
+    }
+  })
+
+  it('every region in a lab belongs to an exercise of that lab or an earlier one', () => {
+    const names = new Set(EXERCISES.map((e) => e.name))
+    for (const lab of LABS)
+      for (const file of labFiles(lab).filter((f) => f.endsWith('.ts')))
+        for (const region of regionsOf(readFileSync(labPath(lab, file), 'utf8')))
+          expect(names.has(region.name), `labs/${lab.dir}/${file}: unknown exercise ${region.name}`).toBe(true)
+  })
+
+  it('a fresh copy is all stubs; the solution put back makes it the lab again, byte for byte', () => {
+    for (const lab of LABS.filter((l) => exercisesOf(l).length > 0)) {
+      const dir = scratch(lab.dir)
+      writePractice(lab, dir)
+      for (const exercise of exercisesOf(lab)) {
+        expect(exerciseState(lab, exercise, dir), exercise.name).toBe('stub')
+        expect(readFileSync(join(dir, exercise.file), 'utf8')).toContain(`// TODO (exercise ${exercise.name}): `)
+      }
+      for (const exercise of exercisesOf(lab)) applySolution(lab, exercise, dir)
+      for (const file of labFiles(lab)) expect(readFileSync(join(dir, file), 'utf8'), file).toBe(readFileSync(labPath(lab, file), 'utf8'))
+      for (const exercise of exercisesOf(lab)) expect(exerciseState(lab, exercise, dir), exercise.name).toBe('solution')
+    }
+  })
+
+  it("the stub of an exercise is the lab's code with that region alone replaced", () => {
+    const lab = findLab(2)
+    const [verify] = exercisesOf(lab)
+    const original = readFileSync(labPath(lab, verify.file), 'utf8')
+    const changed = stubbed(lab, verify)
+    expect(changed).not.toBe(original)
+    expect(
+      changed
+        .split('\n')
+        .filter((line) => !original.includes(line))
+        .join('\n'),
+    ).toContain('not written yet')
+  })
+})
+
+// One test per exercise: its stub alone, graded by the lab's checks (one at a time: each is a whole run).
+describe('each exercise is graded by its checks', () => {
+  it.each(EXERCISES.map((exercise) => [exercise.lab, exercise.name, exercise] as const))(
+    'lab %i, %s',
+    async (n, _name, exercise) => {
+      const lab = findLab(n)
+      const dir = scratch(lab.dir)
+      writePractice(lab, dir, (e) => e.name === exercise.name)
+      const checks: Check[] = (await import(pathToFileURL(join(dir, 'check.ts')).href)).checks
+      const server = await startLab(lab, { dir })
+      running.push(server)
+      const failing: string[] = []
+      for (const check of checks) if (!(await runCheck(check, server.base)).ok) failing.push(check.id)
+      expect(
+        failing.filter((id) => !exercise.checks.includes(id)),
+        'checks that fail with this exercise stubbed, but are not attributed to it',
+      ).toEqual([])
+      expect(failing.length, `no check fails with ${exercise.name} stubbed: nothing grades it`).toBeGreaterThan(0)
+    },
+    300_000,
+  )
+})
