@@ -1,17 +1,32 @@
-// npm run check N [-- --base http://127.0.0.1:9000] [-- --curl]: run lab N's checks, each a curl command;
-// --curl prints every command, whole, before its result.
+// npm run check N [-- --base http://127.0.0.1:9000] [-- --curl] [-- --part P]: run lab N's checks, each a
+// curl command; --curl prints every command, whole, before its result; --part runs one part of lab 5's lesson.
 import { parseArgs } from 'node:util'
 import { chalk } from 'zx'
+import { partsOf } from '@workshop/kit/exercises'
 import { findLab, UnknownLabError } from '@workshop/kit/labs'
 import { CurlMissingError, checkLab } from '@workshop/kit/run-checks'
 
 try {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
-    options: { base: { type: 'string' }, curl: { type: 'boolean', default: false } },
+    options: { base: { type: 'string' }, curl: { type: 'boolean', default: false }, part: { type: 'string' } },
   })
   const lab = findLab(positionals[0])
-  const results = await checkLab(lab, { base: values.base, curl: values.curl || process.env.npm_config_curl === 'true' })
+  const part = values.part === undefined ? undefined : partsOf(lab).find((p) => String(p.part) === values.part)
+  if (values.part !== undefined && part === undefined) {
+    const parts = partsOf(lab)
+    throw new Error(
+      parts.length === 0
+        ? `lab ${lab.n} is not taken in parts (lab 5 is)`
+        : `lab ${lab.n} has parts ${parts.map((p) => p.part).join(', ')}:\n${parts.map((p) => `  ${p.part}  ${p.title}`).join('\n')}`,
+    )
+  }
+  if (part) console.log(`part ${part.part} of lab ${lab.n}: ${part.title}`)
+  const results = await checkLab(lab, {
+    base: values.base,
+    curl: values.curl || process.env.npm_config_curl === 'true',
+    only: part && ((check) => part.checks.includes(check.id)),
+  })
   process.exitCode = results.every((r) => r.ok) ? 0 : 1
 } catch (error) {
   const known = error instanceof UnknownLabError || error instanceof CurlMissingError

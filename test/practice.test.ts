@@ -7,11 +7,12 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
 import { type Check, runCheck } from '@workshop/kit/checks'
-import { EXERCISES, exercisesOf } from '@workshop/kit/exercises'
+import { EXERCISES, exercisesOf, partsOf } from '@workshop/kit/exercises'
 import { LABS, findLab, labPath } from '@workshop/kit/labs'
 import { type RunningLab, startLab } from '@workshop/kit/lab-process'
 import { ROOT } from '@workshop/kit/paths'
 import { applySolution, exerciseState, regionsOf, stubbed, writePractice } from '@workshop/kit/practice'
+import { loadChecks } from '@workshop/kit/run-checks'
 import { labFiles } from '@workshop/kit/snapshots'
 
 const folders: string[] = []
@@ -50,6 +51,19 @@ describe('the exercises', () => {
       for (const file of labFiles(lab).filter((f) => f.endsWith('.ts')))
         for (const region of regionsOf(readFileSync(labPath(lab, file), 'utf8')))
           expect(names.has(region.name), `labs/${lab.dir}/${file}: unknown exercise ${region.name}`).toBe(true)
+  })
+
+  it("lab 5's parts take every check lab 5 adds exactly once, and each part has its exercise", async () => {
+    const lab = findLab(5)
+    const inherited = new Set((await loadChecks(findLab(lab.base!))).map((c) => c.id))
+    const added = (await loadChecks(lab)).map((c) => c.id).filter((id) => !inherited.has(id))
+    const inParts = partsOf(lab).flatMap((part) => part.checks)
+    expect([...inParts].sort()).toEqual([...added].sort())
+    for (const part of partsOf(lab))
+      expect(
+        exercisesOf(lab).filter((e) => e.part === part.part),
+        `part ${part.part}`,
+      ).toHaveLength(1)
   })
 
   it('a fresh copy is all stubs; the solution put back makes it the lab again, byte for byte', () => {

@@ -330,6 +330,21 @@ export const oauthChecks = [
       expectStatus((await as.submit(attempt, again, { username: 'alice', password: 'wonderland' })).reply, 200)
     },
   ),
+  check(
+    'sign-in-limit',
+    'five wrong passwords end the sign-in: the right one is then refused too (an error page, no redirect)',
+    'OAuth 2.1 §7.1 (guessing)',
+    async (t) => {
+      const as = await t.oauth()
+      const attempt = await as.start()
+      let page = await as.signIn(attempt, 'alice', 'wrong-1')
+      for (let tries = 2; tries <= 5; tries++) page = await as.submit(attempt, page, { username: 'alice', password: `wrong-${tries}` })
+      expectErrorPage(page.reply, 401)
+      const right = await as.submit(attempt, attempt, { username: 'alice', password: 'wonderland' })
+      expectErrorPage(right.reply, 400)
+      assert(!/name="decision"/.test(right.reply.text), 'the right password still led to the consent page')
+    },
+  ),
   check('login-csrf', 'sign-in POST without its CSRF token → 403, no redirect', 'RFC 6749 §10.12', async (t) => {
     const as = await t.oauth()
     const attempt = await as.start()

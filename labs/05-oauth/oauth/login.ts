@@ -21,6 +21,7 @@ export function login(context: Context): RequestHandler {
     const { request, client, csrfToken } = pendingRequestFromForm(req, context)
     const credentials = Credentials.safeParse(req.body)
     const user = credentials.success ? context.users.verify(credentials.data.username, credentials.data.password) : undefined
+    // #region exercise: wrong-passwords
     if (user === undefined) {
       if (context.store.countFailedLogin(request.id) >= MAX_FAILED_LOGINS) {
         context.store.deleteAuthorizationRequest(request.id)
@@ -30,6 +31,7 @@ export function login(context: Context): RequestHandler {
       // Same words for an unknown user and a wrong password: no hint which one it was.
       return loginPage(res, { request, client, csrfToken, error: 'Wrong username or password.' })
     }
+    // #endregion
     context.store.setRequestUser(request.id, user.sub)
     // The consent page is the answer to this POST: one round trip, and the decision needs a second POST.
     const requested = request.scope.split(' ')

@@ -44,7 +44,6 @@ export function isLoopbackUri(uri: string): boolean {
  * port from the OS each time it runs. Only the port may differ, nothing else: not the
  * scheme, the host, the path, a trailing slash, the case, or the query.
  */
-// #region exercise: redirect-uri-match
 export function redirectUriMatches(requested: string, registered: string): boolean {
   if (requested === registered) return true
   if (!LOOPBACK_IP.test(requested) || !LOOPBACK_IP.test(registered)) return false
@@ -55,7 +54,6 @@ export function redirectUriMatches(requested: string, registered: string): boole
 function withoutLoopbackPort(uri: string): string {
   return uri.replace(LOOPBACK_IP, 'http://$1')
 }
-// #endregion
 
 /** OAuth 2.1 §4.1.1: with several registered URIs the request must name one; with one, it may leave it out. */
 export function chooseRedirectUri(requested: string | undefined, registered: string[]): string | undefined {

@@ -190,89 +190,6 @@ export const EXERCISES: readonly Exercise[] = [
   {
     lab: 5,
     part: 1,
-    name: 'redirect-uri-match',
-    file: 'oauth/redirect-uris.ts',
-    task:
-      'Decide whether the redirect URI a request names matches one the client registered: the same string, ' +
-      'or a loopback IP URI that differs only in its port.',
-    hints: [
-      'OAuth 2.1 §4.1.1 (exact string matching) and RFC 8252 §7.3 (a native app on a loopback IP gets any free port).',
-      'Only the port may differ, and only for http://127.0.0.1 or http://[::1]: ' +
-        'not the scheme, host, path, case, trailing slash or query. ' +
-        'LOOPBACK_IP matches such a URI up to its port.',
-    ],
-    stub: [
-      'export function redirectUriMatches(_requested: string, _registered: string): boolean {',
-      '  return false // not written yet: every authorization request gets the error page',
-      '}',
-    ].join('\n'),
-    checks: [
-      'read-token-reads',
-      'read-token-cannot-add',
-      'read-token-cannot-purge',
-      'write-token',
-      'admin-token',
-      'list-shows-all',
-      'batch',
-      'notification',
-      'duplicate-keys',
-      'header-tricks',
-      'unknown-operation',
-      'content-type-trick',
-      'valid-token',
-      'notes-per-sub',
-      'flow',
-      'access-token-profile',
-      'page-headers',
-      'consent-scopes',
-      'default-scope',
-      'deny',
-      'wrong-password',
-      'login-csrf',
-      'consent-csrf',
-      'consent-before-sign-in',
-      'pkce-missing',
-      'pkce-plain',
-      'pkce-method-missing',
-      'pkce-bad-challenge',
-      'resource-missing',
-      'resource-other',
-      'resource-slash',
-      'resource-path-case',
-      'resource-upper-case',
-      'scope-unknown',
-      'response-type-token',
-      'param-repeated',
-      'redirect-loopback-port',
-      'verifier-missing',
-      'verifier-wrong',
-      'verifier-short',
-      'verifier-long',
-      'verifier-odd',
-      'verifier-is-challenge',
-      'code-other-client',
-      'code-redirect-uri',
-      'code-resource',
-      'code-reuse',
-      'client-authentication',
-      'refresh-rotation',
-      'refresh-retry',
-      'refresh-replaced',
-      'refresh-narrow',
-      'refresh-widen',
-      'refresh-other-client',
-      'refresh-resource',
-      'revoke-refresh',
-      'revoke-access',
-      'revoke-unknown',
-      'introspect-no-auth',
-      'introspect-active',
-      'introspect-inactive',
-    ],
-  },
-  {
-    lab: 5,
-    part: 2,
     name: 'verify-pkce',
     file: 'oauth/pkce.ts',
     task:
@@ -333,7 +250,7 @@ export const EXERCISES: readonly Exercise[] = [
   },
   {
     lab: 5,
-    part: 3,
+    part: 2,
     name: 'rotate-refresh',
     file: 'oauth/grant-refresh-token.ts',
     task:
@@ -357,7 +274,7 @@ export const EXERCISES: readonly Exercise[] = [
   },
   {
     lab: 5,
-    part: 4,
+    part: 3,
     name: 'redirect-uri-rules',
     file: 'oauth/redirect-uris.ts',
     task:
@@ -454,6 +371,27 @@ export const EXERCISES: readonly Exercise[] = [
     ],
   },
   {
+    lab: 5,
+    part: 4,
+    name: 'wrong-passwords',
+    file: 'oauth/login.ts',
+    task:
+      'When the sign-in fails, show the sign-in page again with one message for any wrong username or password, ' +
+      'until MAX_FAILED_LOGINS failures; then end the pending request (and its CSRF cookie) with an error page.',
+    hints: [
+      'OAuth 2.1 §7.1 (the authorization server authenticates the user) and its security considerations on guessing; ' +
+        'the count lives in SQLite with the pending request (store.ts), so a restart does not reset it.',
+      'context.store.countFailedLogin(request.id) counts one more and returns the total; deleteAuthorizationRequest and ' +
+        'clearCsrfCookie end it; a PageError(message, 401) is shown, never redirected.',
+    ],
+    stub: [
+      'if (user === undefined) {',
+      "  throw new PageError('wrong-passwords: not written yet, so one wrong password ends the sign-in', 401)",
+      '}',
+    ].join('\n'),
+    checks: ['wrong-password', 'sign-in-limit'],
+  },
+  {
     lab: 6,
     name: 'state-and-iss',
     file: 'client/provider.ts',
@@ -548,4 +486,66 @@ export function exercisesOf(lab: Lab): Exercise[] {
 /** The exercises a failing check belongs to (a check may need more than one). */
 export function exercisesOfCheck(lab: Lab, checkId: string): Exercise[] {
   return exercisesOf(lab).filter((exercise) => exercise.checks.includes(checkId))
+}
+
+/** Lab 5 is taken in parts (its README walks them): the files of each, and the checks that grade it. */
+export interface Part {
+  lab: number
+  part: number
+  title: string
+  files: string[]
+  checks: string[]
+}
+
+export const PARTS: readonly Part[] = [
+  {
+    lab: 5,
+    part: 1,
+    title: 'the code flow with PKCE: /authorize, sign-in and consent, the code, /token',
+    files: ['oauth/authorize.ts', 'oauth/pages.ts', 'oauth/login.ts', 'oauth/consent.ts', 'oauth/pkce.ts', 'oauth/token.ts'],
+    checks: [
+      ...['flow', 'as-metadata', 'access-token-profile', 'page-headers', 'consent-scopes', 'default-scope', 'deny'],
+      ...['login-csrf', 'consent-csrf', 'consent-before-sign-in', 'pkce-missing', 'pkce-plain', 'pkce-method-missing'],
+      ...['pkce-bad-challenge', 'resource-missing', 'resource-other', 'resource-slash', 'resource-path-case', 'resource-upper-case'],
+      ...['scope-unknown', 'response-type-token', 'param-repeated', 'unknown-client', 'redirect-other-port', 'redirect-trailing-slash'],
+      ...['redirect-other-path', 'redirect-host-case', 'redirect-path-case', 'redirect-query-added', 'redirect-fragment'],
+      ...['redirect-http', 'redirect-userinfo', 'redirect-subdomain', 'redirect-localhost', 'redirect-loopback-path'],
+      ...['redirect-missing', 'redirect-loopback-port', 'verifier-missing', 'verifier-wrong', 'verifier-short', 'verifier-long'],
+      ...['verifier-odd', 'verifier-is-challenge', 'code-other-client', 'code-redirect-uri', 'code-resource', 'code-unknown'],
+      ...['code-reuse', 'grant-types', 'client-authentication', 'token-garbage', 'dev-token-refused', 'pages-garbage'],
+    ],
+  },
+  {
+    lab: 5,
+    part: 2,
+    title: 'refresh, revocation and introspection',
+    files: ['oauth/grant-refresh-token.ts', 'oauth/revoke.ts', 'oauth/introspect.ts', 'oauth/presented-token.ts'],
+    checks: [
+      ...['refresh-rotation', 'refresh-retry', 'refresh-replaced', 'refresh-narrow', 'refresh-widen', 'refresh-other-client'],
+      ...['refresh-resource', 'revoke-refresh', 'revoke-access', 'revoke-unknown', 'revoke-no-client', 'introspect-no-auth'],
+      ...['introspect-active', 'introspect-inactive'],
+    ],
+  },
+  {
+    lab: 5,
+    part: 3,
+    title: 'registration: dynamic (RFC 7591) and by client ID metadata document, with its SSRF guard',
+    files: ['oauth/register.ts', 'oauth/redirect-uris.ts', 'oauth/client-metadata-document.ts', 'oauth/ssrf.ts', 'oauth/clients.ts'],
+    checks: [
+      ...['register-public', 'register-confidential', 'register-javascript', 'register-data', 'register-fragment'],
+      ...['register-http', 'register-relative', 'register-none', 'register-mixed', 'register-bad-metadata', 'register-garbage'],
+      'client-metadata-refused',
+    ],
+  },
+  {
+    lab: 5,
+    part: 4,
+    title: 'durable state and limits: SQLite, lifetimes, pruning, rate limits, wrong passwords',
+    files: ['oauth/store.ts', 'oauth/context.ts', 'oauth/rate-limit.ts', 'oauth/login.ts', 'oauth/index.ts'],
+    checks: ['wrong-password', 'sign-in-limit'],
+  },
+]
+
+export function partsOf(lab: Lab): Part[] {
+  return PARTS.filter((part) => part.lab === lab.n)
 }
