@@ -5,12 +5,18 @@ import { chalk } from 'zx'
 import { partsOf } from '@workshop/kit/exercises'
 import { findLab, UnknownLabError } from '@workshop/kit/labs'
 import { CurlMissingError, checkLab } from '@workshop/kit/run-checks'
+import { npmKeptOption, optionError } from './lib/options.ts'
 
 try {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
     options: { base: { type: 'string' }, curl: { type: 'boolean', default: false }, part: { type: 'string' } },
   })
+  const kept = npmKeptOption('check', positionals, values, ['base', 'part'], 1)
+  if (kept) {
+    console.error(kept)
+    process.exit(2)
+  }
   const lab = findLab(positionals[0])
   const part = values.part === undefined ? undefined : partsOf(lab).find((p) => String(p.part) === values.part)
   if (values.part !== undefined && part === undefined) {
@@ -30,6 +36,7 @@ try {
   process.exitCode = results.every((r) => r.ok) ? 0 : 1
 } catch (error) {
   const known = error instanceof UnknownLabError || error instanceof CurlMissingError
-  console.error(known ? (error as Error).message : chalk.red(String((error as Error).message)))
+  const message = known ? (error as Error).message : optionError(error, 'check', ['base', 'curl', 'part'])
+  console.error(message ?? chalk.red(String((error as Error).message)))
   process.exitCode = 2
 }

@@ -1,8 +1,17 @@
 // npm run diff A B [-- --all]: what changed from lab A to lab B (code only; --all adds the READMEs).
+// In a terminal it pages the diff ($PAGER, or less -R); piped (| head), it stops quietly when the reader does.
 import { parseArgs } from 'node:util'
 import { chalk } from 'zx'
 import { diffLabs } from './lib/diff.ts'
+import { optionError } from './lib/options.ts'
+import { page } from './lib/pager.ts'
 import { findLab, UnknownLabError } from '@workshop/kit/labs'
+
+// `npm run -s diff 4 5 | head -1`: head has all it wants and closes the pipe
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error
+  process.exit(0)
+})
 
 try {
   const { positionals, values } = parseArgs({ allowPositionals: true, options: { all: { type: 'boolean', default: false } } })
@@ -11,12 +20,12 @@ try {
   // `npm run diff 3 4 --all` keeps --all for itself and only sets npm_config_all
   const all = values.all || process.env.npm_config_all === 'true'
   const { text } = await diffLabs(from, to, { all, color: process.stdout.isTTY === true })
-  process.stdout.write(text)
+  if (!(await page(text))) process.stdout.write(text)
 } catch (error) {
   if (error instanceof UnknownLabError) {
     console.error(`${error.message}\nusage: npm run diff A B        e.g. npm run diff 3 4 (add -- --all for the READMEs too)`)
   } else {
-    console.error(chalk.red(`diff: ${(error as Error).message}`))
+    console.error(optionError(error, 'diff', ['all']) ?? chalk.red(`diff: ${(error as Error).message}`))
   }
   process.exitCode = 2
 }

@@ -1,91 +1,239 @@
-// npm run step N: start lab N on 127.0.0.1:PORT (default 9000). In a terminal, also show the
-// interactive guide (scripts/lib/guide.ts); without one (CI, pipes) only serve until SIGINT/SIGTERM.
-// A lab with a client (lab 6) runs it against the server: once without a terminal, exiting with
-// its status; again on [w] in the guide. Options: --server URL (use that server), --user, --browser.
+// npm run step N: start lab N on 127.0.0.1:PORT (default 9000; its companions, such as lab 7's identity
+// provider, on their registry portEnv, e.g. IDP_PORT, default PORT+100). In a terminal, also show the
+// interactive guide (scripts/lib/guide.ts); without one (CI, pipes) only serve until told to stop.
+// A lab with a client (lab 6) runs it against the server: once without a terminal, exiting with its
+// status; again on [w] in the guide. Options: --server URL (use that server), --user, --browser.
 // An attacks lab (lab 8) starts the lab named by --target (default 5) and runs its battery against it.
-import { spawn } from 'node:child_process'
+//
+// The server that answers is the one this runner started: every port is checked free first (a taken
+// port is named with what holds it), and a process counts as started only once it printed `ready:`,
+// is still alive, and owns the listening socket (lab-process.ts).
+//
+// Every way of stopping ends everything the runner started (clients first, then the lab, then its
+// companions), and the exit status says what happened:
+//   0    stopped with [q] or Ctrl-C in the guide, or the client walked the flow
+//   1    a port was taken, a process it started crashed or could not start, or the client failed
+//   2    bad arguments (an unknown option, a bad PORT, an option npm kept for itself)
+//   129, 130, 143  stopped by SIGHUP, SIGINT, SIGTERM (128 + the signal's number, as a shell reports it);
+//        130 also when a walk is interrupted in the guide
+import { type ChildProcess, spawn } from 'node:child_process'
 import { parseArgs } from 'node:util'
 import { createInterface } from 'node:readline'
 import { chalk } from 'zx'
 import { diffLabs } from './lib/diff.ts'
 import {
   DEFAULT_SCOPE,
-  GUIDE_SCOPE,
   GUIDE_TOKEN_TTL,
-  keyLegend,
+  type GuideInput,
+  UNSUPPORTED_RUNTIME_NOTE,
+  isUnsupportedRuntimeWarning,
   labExtras,
+  noClient,
   noDevTokens,
   noPreviousLab,
   parseScopes,
   readTryItCommands,
+  renderFullGuide,
   renderGuide,
+  shortHeader,
 } from './lib/guide.ts'
+import { npmKeptOption, optionError } from './lib/options.ts'
+import { page } from './lib/pager.ts'
 import { ensureDevKey } from '@workshop/kit/keys'
-import { type Lab, DEFAULT_TARGET, baseLab, clientPath, findLab, labExists, labPath, serverLab, UnknownLabError } from '@workshop/kit/labs'
-import { type RunningLab, portIsFree, startLab } from '@workshop/kit/lab-process'
+import { type Lab, DEFAULT_TARGET, UnknownLabError, baseLab, clientPath, findLab, labExists, labPath, serverLab } from '@workshop/kit/labs'
+import {
+  type RunningLab,
+  type StartOptions,
+  BadPortError,
+  PortInUseError,
+  ensurePortFree,
+  portFromEnv,
+  portIsFree,
+  startLab,
+  stopChild,
+} from '@workshop/kit/lab-process'
 import { ROOT } from '@workshop/kit/paths'
 import { checkLab } from '@workshop/kit/run-checks'
 import { mintAccessToken } from '@workshop/kit/tokens'
+
+const SIGNAL_EXIT = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 } as const
+const USAGE = 'usage: npm run step N        e.g. npm run step 1'
 
 function fail(message: string, code: number): never {
   console.error(message)
   process.exit(code)
 }
 
-const { positionals, values: options } = parseArgs({
-  allowPositionals: true,
-  options: {
-    server: { type: 'string' },
-    user: { type: 'string' },
-    browser: { type: 'boolean' },
-    target: { type: 'string' },
-    verbose: { type: 'boolean' },
-  },
-})
+// ── One way to stop: everything this runner started, whatever asked it to stop ──────────────────────
+
+const clients = new Set<ChildProcess>() // clients and batteries: stopped first
+const labProcesses: ChildProcess[] = [] // the lab's processes in the order they started: stopped in reverse
+const stopping = new AbortController()
+const beforeStopping: (() => void)[] = []
+let exiting: Promise<never> | undefined
+/** A pager has the keyboard: its Ctrl-C is for the pager, not for us. */
+let paging = false
+
+function shutdown(code: number, message?: string): Promise<never> {
+  exiting ??= (async () => {
+    stopping.abort()
+    for (const hook of beforeStopping) {
+      try {
+        hook()
+      } catch {
+        // the terminal may be gone (a hangup): nothing to restore
+      }
+    }
+    if (message) console.error(message)
+    await Promise.all([...clients].map((child) => stopChild(child)))
+    for (const child of [...labProcesses].reverse()) await stopChild(child)
+    process.exit(code)
+  })()
+  return exiting
+}
+
+for (const signal of Object.keys(SIGNAL_EXIT) as (keyof typeof SIGNAL_EXIT)[]) {
+  process.on(signal, () => {
+    if (signal === 'SIGINT' && paging) return
+    void shutdown(SIGNAL_EXIT[signal])
+  })
+}
+
+/** Starts a lab, tracked for shutdown and watched for crashes; one line and exit 1 when it cannot start. */
+async function start(
+  lab: Lab,
+  options: StartOptions,
+  portHint: (error: PortInUseError) => Promise<string>,
+  announce?: string,
+): Promise<RunningLab> {
+  try {
+    // the fixed ports first: a taken one is the only line the learner sees
+    for (const [name, port] of [['server', options.port], ...Object.entries(options.companionPorts ?? {})] as const) {
+      if (port !== undefined) await ensurePortFree(port, options.portNames?.[name])
+    }
+    if (announce) console.log(chalk.dim(announce))
+    const running = await startLab(lab, { ...options, signal: stopping.signal, onSpawn: (child) => labProcesses.push(child) })
+    // A process that stops by itself is a crash: stop the rest and say so. (A terminal's Ctrl-C reaches the
+    // lab too when it shares our process group: give our own signal handler a moment to claim the stop.)
+    const watch = (name: string, child: ChildProcess) => {
+      const crashed = () => {
+        if (exiting) return
+        const how = child.signalCode ?? `exit code ${child.exitCode}`
+        setTimeout(() => void shutdown(1, chalk.red(`\n${name} stopped by itself (${how}); see its log above.`)), 250)
+      }
+      // it may have stopped between its ready line and now
+      if (child.exitCode !== null || child.signalCode !== null) crashed()
+      else child.once('exit', crashed)
+    }
+    watch(`lab ${running.server.n}'s server`, running.child)
+    for (const [name, companion] of Object.entries(running.companions)) watch(`lab ${running.server.n}'s ${name}`, companion.child)
+    return running
+  } catch (error) {
+    if (exiting) return exiting
+    if (error instanceof PortInUseError) return shutdown(1, chalk.red(`${error.message}: ${await portHint(error)}`))
+    return shutdown(1, chalk.red((error as Error).message))
+  }
+}
+
+/** A port that is free now, from `port` + 1 on (with `port` + 100 free too when a companion follows it). */
+async function suggestPort(port: number, companionFollows: boolean): Promise<number> {
+  for (let p = port + 1; p < Math.min(port + 50, 65_435); p++) {
+    if ((await portIsFree(p)) && (!companionFollows || (await portIsFree(p + 100)))) return p
+  }
+  return port + 1
+}
+
+/** What to do about a taken port: the same command with another PORT (or IDP_PORT…) that is free now. */
+async function portAdvice(lab: Lab, error: PortInUseError): Promise<string> {
+  const follows = error.variable === 'PORT' && (serverLab(lab).companions ?? []).some((c) => process.env[c.portEnv] === undefined)
+  return `stop it, or run ${error.variable}=${await suggestPort(error.port, follows)} npm run step ${lab.n}`
+}
+
+// ── Arguments ────────────────────────────────────────────────────────────────────────────────────────
+
+const OPTIONS = {
+  server: { type: 'string' },
+  user: { type: 'string' },
+  browser: { type: 'boolean' },
+  target: { type: 'string' },
+  verbose: { type: 'boolean' },
+} as const
+let parsed: ReturnType<typeof parseArgs<{ allowPositionals: true; options: typeof OPTIONS }>>
+try {
+  parsed = parseArgs({ allowPositionals: true, options: OPTIONS })
+} catch (error) {
+  fail(optionError(error, 'step', Object.keys(OPTIONS)) ?? String(error), 2)
+}
+const { positionals, values: options } = parsed
+const kept = npmKeptOption('step', positionals, options, ['target', 'server', 'user'], 1)
+if (kept) fail(kept, 2)
 
 let lab: Lab
 try {
   lab = findLab(positionals[0])
 } catch (error) {
   if (!(error instanceof UnknownLabError)) throw error
-  fail(`${error.message}\nusage: npm run step N        e.g. npm run step 1`, 2)
+  fail(`${error.message}\n${USAGE}`, 2)
 }
 if (!labExists(lab)) fail(`lab ${lab.n} (${lab.dir}) is not written yet: ${labPath(serverLab(lab), 'server.ts')} is missing.`, 2)
-if (lab.attacks) await attack(lab)
 
-const port = Number(process.env.PORT ?? 9000)
-if (!Number.isInteger(port) || port < 1 || port > 65535) fail(`PORT must be a port number (1–65535), got "${process.env.PORT}"`, 2)
-if (ensureDevKey()) console.log(chalk.dim('generated a dev key pair in keys/ (never commit it)'))
-if (options.server === undefined && !(await portIsFree(port))) {
-  fail(chalk.red(`port ${port} is in use: stop the other server or run PORT=${port === 9000 ? 9001 : port + 1} npm run step ${lab.n}`), 1)
+/** PORT and the companions' ports (their registry portEnv, default PORT+100); exit 2 when one is not a port. */
+function choosePorts(lab: Lab, port: number | undefined): Pick<StartOptions, 'port' | 'companionPorts' | 'portNames'> {
+  const companionPorts: Record<string, number> = {}
+  const portNames: Record<string, string> = { server: 'PORT' }
+  for (const [i, companion] of (serverLab(lab).companions ?? []).entries()) {
+    portNames[companion.name] = companion.portEnv
+    const fallback = port === undefined ? undefined : port + 100 * (i + 1)
+    if (process.env[companion.portEnv] === undefined && fallback !== undefined && fallback > 65535) {
+      fail(`${companion.portEnv}: PORT+${100 * (i + 1)} = ${fallback} is not a port; set ${companion.portEnv}`, 2)
+    }
+    const chosen = portFromEnv(companion.portEnv, fallback ?? 0)
+    if (chosen !== 0) companionPorts[companion.name] = chosen
+  }
+  return { port, companionPorts, portNames }
 }
 
-if (process.stdin.isTTY && process.stdout.isTTY) await guide(lab, port)
-else await serve(lab, port)
+let ports: ReturnType<typeof choosePorts>
+try {
+  const port = lab.attacks && process.env.PORT === undefined ? undefined : portFromEnv('PORT', 9000)
+  ports = choosePorts(lab.attacks ? findLab(options.target ?? String(DEFAULT_TARGET)) : lab, port)
+} catch (error) {
+  if (error instanceof BadPortError) fail(error.message, 2)
+  if (!(error instanceof UnknownLabError)) throw error
+  fail(`${error.message}\nusage: npm run step ${lab.n} -- --target N        e.g. npm run step ${lab.n} -- --target 3`, 2)
+}
 
-/** The lab's client program (lab 6's walk) against `mcpUrl`; resolves with its exit code. */
+if (lab.attacks) await attack(lab)
+else if (process.stdin.isTTY && process.stdout.isTTY) await guide(lab)
+else await serve(lab)
+
+// ── The three ways to run ────────────────────────────────────────────────────────────────────────────
+
+/** The lab's client program (lab 6's walk) against `mcpUrl`: resolves with its exit code, or never once stopping. */
 function runClient(lab: Lab, mcpUrl: string): Promise<number> {
+  if (stopping.signal.aborted) return new Promise(() => {})
   const args = [...(options.user ? ['--user', options.user] : []), ...(options.browser ? ['--browser'] : []), mcpUrl]
   const child = spawn(process.execPath, ['--import', 'tsx', clientPath(lab)!, ...args], {
     cwd: ROOT,
     stdio: ['ignore', 'inherit', 'inherit'],
   })
-  return new Promise((resolve) => child.once('exit', (code) => resolve(code ?? 1)))
+  clients.add(child)
+  return new Promise((resolve) =>
+    child.once('exit', (code) => {
+      clients.delete(child)
+      if (!exiting) resolve(code ?? 1) // stopped by shutdown: it exits for us
+    }),
+  )
 }
 
 /**
- * An attacks lab: start the target lab (companions included) on a free port (or PORT), run the
- * battery against it with the output going straight to ours, stop it, and exit with the battery's
- * status. The same with or without a terminal; --server URL attacks a server that is already running.
+ * An attacks lab: start the target lab (companions included) on a free port (or PORT), run the battery
+ * against it with the output going straight to ours, stop it, and exit with the battery's status. The same
+ * with or without a terminal; --server URL attacks a server that is already running. It attacks only a
+ * server it started itself: with PORT taken, it refuses.
  */
 async function attack(lab: Lab): Promise<never> {
-  let target: Lab
-  try {
-    target = findLab(options.target ?? String(DEFAULT_TARGET))
-  } catch (error) {
-    if (!(error instanceof UnknownLabError)) throw error
-    fail(`${error.message}\nusage: npm run step ${lab.n} -- --target N        e.g. npm run step ${lab.n} -- --target 3`, 2)
-  }
+  const target = findLab(options.target ?? String(DEFAULT_TARGET))
   if (target.attacks || !labExists(target))
     fail(`lab ${target.n} (${target.dir}) has no server to attack: choose a lab with a server.ts.`, 2)
   const battery = (base: string) => {
@@ -94,90 +242,126 @@ async function attack(lab: Lab): Promise<never> {
       ['--import', 'tsx', labPath(lab, lab.attacks!), '--target', String(target.n), ...(options.verbose ? ['--verbose'] : []), base],
       { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] },
     )
-    return new Promise<number>((resolve) => child.once('exit', (code) => resolve(code ?? 1)))
+    clients.add(child)
+    return new Promise<number>((resolve) =>
+      child.once('exit', (code) => {
+        clients.delete(child)
+        if (!exiting) resolve(code ?? 1)
+      }),
+    )
   }
-  if (options.server) process.exit(await battery(options.server))
+  if (options.server) return shutdown(await battery(options.server))
   if (ensureDevKey()) console.log(chalk.dim('generated a dev key pair in keys/ (never commit it)'))
-  console.log(chalk.dim(`starting lab ${target.n} (${target.dir}) for lab ${lab.n}'s attacks…`))
-  let server: RunningLab
-  try {
-    server = await startLab(target, { port: process.env.PORT === undefined ? undefined : Number(process.env.PORT) })
-  } catch (error) {
-    fail(chalk.red((error as Error).message), 1)
-  }
-  const stop = async (code: number): Promise<never> => {
-    await server.stop()
-    process.exit(code)
-  }
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stop(130))
-  return stop(await battery(server.base))
+  const server = await start(
+    target,
+    ports,
+    async (error) => `lab ${lab.n} attacks only a server it starts itself; stop that one, or unset ${error.variable}`,
+    `starting lab ${target.n} (${target.dir}) for lab ${lab.n}'s attacks…`,
+  )
+  return shutdown(await battery(server.base))
 }
 
 /** No terminal: serve with the lab's output going straight to ours until told to stop; or run its client once. */
-async function serve(lab: Lab, port: number): Promise<void> {
-  if (lab.client && !lab.client.onRequest && options.server) process.exit(await runClient(lab, options.server))
-  let server: RunningLab
-  try {
-    server = await startLab(lab, { port, echo: true, companionPorts: { idp: port + 100 } })
-  } catch (error) {
-    fail(chalk.red((error as Error).message), 1)
+async function serve(lab: Lab): Promise<void> {
+  if (lab.client && !lab.client.onRequest && options.server) await shutdown(await runClient(lab, options.server))
+  if (ensureDevKey()) console.log(chalk.dim('generated a dev key pair in keys/ (never commit it)'))
+  const server = await start(lab, { ...ports, echo: true }, (error) => portAdvice(lab, error))
+  if (lab.client && !lab.client.onRequest) await shutdown(await runClient(lab, server.mcpUrl))
+}
+
+/**
+ * Stops reading the keyboard for real while a pager has it, and gives it back. A paused stream keeps reading
+ * ahead into its buffer (keys meant for less would land here), so the TTY handle itself stops and restarts.
+ */
+function lendKeyboard(stdin: NodeJS.ReadStream): () => void {
+  const handle = (stdin as unknown as { _handle?: { reading?: boolean; readStop?: () => number; readStart?: () => number } })._handle
+  stdin.setRawMode(false)
+  stdin.pause()
+  if (handle?.readStop) {
+    handle.reading = false
+    handle.readStop()
   }
-  const stop = async (code: number) => {
-    await server.stop()
-    process.exit(code)
+  return () => {
+    stdin.setRawMode(true)
+    if (handle?.readStart) {
+      handle.reading = true
+      handle.readStart()
+    }
+    stdin.resume()
   }
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stop(0))
-  server.child.once('exit', (code) => process.exit(code ?? 1))
-  if (lab.client && !lab.client.onRequest) await stop(await runClient(lab, server.mcpUrl))
 }
 
 /** A terminal: start the lab, print the guide, then act on single keys until [q] or Ctrl-C. */
-async function guide(lab: Lab, port: number): Promise<void> {
+async function guide(lab: Lab): Promise<void> {
   const stdin = process.stdin
-  console.log(chalk.dim(`starting lab ${lab.n} (${lab.dir}) on port ${port}…`))
-  let server: RunningLab
-  try {
-    server = await startLab(lab, { port, companionPorts: { idp: port + 100 } })
-  } catch (error) {
-    fail(chalk.red((error as Error).message), 1)
-  }
+  const port = ports.port!
+  if (ensureDevKey()) console.log(chalk.dim('generated a dev key pair in keys/ (never commit it)'))
+  // in a process group of their own: a Ctrl-C meant for the pager does not reach them; we stop them ourselves
+  const server = await start(
+    lab,
+    { ...ports, ownProcessGroup: true },
+    (error) => portAdvice(lab, error),
+    `starting lab ${lab.n} (${lab.dir}) on port ${port}…`,
+  )
+  beforeStopping.push(() => stdin.isTTY && stdin.setRawMode(false))
+  // a terminal closed under us: writing to it fails; stop everything as for its hangup signal
+  for (const stream of [process.stdout, process.stderr, stdin]) stream.on('error', () => void shutdown(SIGNAL_EXIT.SIGHUP))
 
-  // The server's log lines, dimmed; held back while a question is being asked.
+  // The lab's log lines, dimmed; held back while a question is being asked.
   let asking = false
+  let explained = false
   const held: string[] = []
-  const logLine = (line: string) => (asking ? held.push(line) : console.log(chalk.dim(`  server │ ${line}`)))
-  for (const line of server.output().split(/\r?\n/)) if (line.trim()) logLine(line)
-  for (const stream of [server.child.stdout!, server.child.stderr!]) {
-    let partial = ''
-    stream.on('data', (chunk: Buffer) => {
-      const lines = (partial + chunk.toString()).split(/\r?\n/)
-      partial = lines.pop()!
-      for (const line of lines) logLine(line)
-    })
+  const logLine = (source: string, line: string) => {
+    if (asking) return void held.push(`${source}\0${line}`)
+    console.log(chalk.dim(`  ${source} │ ${line}`))
+    if (!explained && isUnsupportedRuntimeWarning(line)) {
+      explained = true
+      console.log(chalk.dim(`  ${UNSUPPORTED_RUNTIME_NOTE}`))
+    }
+  }
+  const sources: [string, RunningLab | RunningLab['companions'][string]][] = [...Object.entries(server.companions), ['server', server]]
+  for (const [source, started] of sources) {
+    for (const line of started.output().split(/\r?\n/)) if (line.trim()) logLine(source, line)
+    for (const stream of [started.child.stdout!, started.child.stderr!]) {
+      let partial = ''
+      stream.on('data', (chunk: Buffer) => {
+        const lines = (partial + chunk.toString()).split(/\r?\n/)
+        partial = lines.pop()!
+        for (const line of lines) logLine(source, line)
+      })
+    }
   }
 
   let quitting = false
-  const quit = async (code = 0) => {
+  const quit = (code: number) => {
     if (quitting) return
     quitting = true
-    stdin.setRawMode(false)
-    console.log(chalk.dim(`\nstopping lab ${lab.n}…`))
-    await server.stop()
-    process.exit(code)
+    console.log(chalk.dim(`\n${walking ? 'the walk was interrupted; ' : ''}stopping lab ${lab.n}…`))
+    void shutdown(code)
   }
-  server.child.once('exit', (code, signal) => {
-    if (quitting) return
-    console.error(chalk.red(`\nthe lab ${lab.n} server stopped by itself (${signal ?? `exit code ${code}`}); see its log above.`))
-    void quit(1)
-  })
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void quit(0))
 
-  const legend = () => console.log(`\n${chalk.bold('Keys')}  ${keyLegend(lab)}`)
-  const showGuide = async () => {
-    const token = lab.devTokens ? await mintAccessToken({ port, scope: GUIDE_SCOPE, ttl: GUIDE_TOKEN_TTL }) : undefined
-    const commands = readTryItCommands(lab, port)
-    const extras = await labExtras(lab)
-    console.log(renderGuide({ lab, port, mcpUrl: server.mcpUrl, token, commands, extras, columns: process.stdout.columns }))
+  const guideInput = async (): Promise<GuideInput> => ({
+    lab,
+    port,
+    mcpUrl: server.mcpUrl,
+    commands: readTryItCommands(lab, port),
+    extras: await labExtras(lab),
+    companions: (serverLab(lab).companions ?? []).map((c) => ({ name: c.name, base: server.companions[c.name].base, portEnv: c.portEnv })),
+    columns: process.stdout.columns,
+    rows: process.stdout.rows,
+  })
+  const showGuide = async () => console.log(`\n${renderGuide(await guideInput())}`)
+  const header = () => console.log(`\n${shortHeader(lab)}`)
+  /** Long output through the pager; printed when there is none. Then the guide's short header again. */
+  const long = async (text: string) => {
+    paging = true
+    const giveBack = lendKeyboard(stdin)
+    try {
+      if (!(await page(text))) process.stdout.write(text)
+    } finally {
+      giveBack()
+      setTimeout(() => (paging = false), 200) // a Ctrl-C pressed in the pager may arrive just after it closed
+    }
   }
 
   /** Leaves raw mode for one line of input; undefined when cancelled (Ctrl-C, Ctrl-D). */
@@ -195,7 +379,7 @@ async function guide(lab: Lab, port: number): Promise<void> {
         stdin.setRawMode(true)
         stdin.resume()
         asking = false
-        for (const line of held.splice(0)) logLine(line)
+        for (const line of held.splice(0)) logLine(...(line.split('\0', 2) as [string, string]))
         resolve(answer)
       })
       rl.question(question, (line) => {
@@ -205,68 +389,122 @@ async function guide(lab: Lab, port: number): Promise<void> {
     })
   }
 
-  const actions: Record<string, () => Promise<void>> = {
-    async c() {
-      console.log(chalk.bold(`\nlab ${lab.n}'s checks against ${server.base}`))
-      await checkLab(lab, { base: server.base })
+  let walking = false
+  const walk = async (): Promise<void> => {
+    console.log()
+    walking = true
+    const code = await runClient(lab, options.server ?? server.mcpUrl)
+    walking = false
+    console.log(code === 0 ? chalk.green('the walk succeeded') : chalk.red(`the walk failed (exit code ${code})`))
+  }
+
+  // each action, with what it is busy doing (for keys pressed meanwhile) and whether the short header follows it
+  const actions: Record<string, { busy: string; run: () => Promise<'header' | 'none'> }> = {
+    c: {
+      busy: `running lab ${lab.n}'s checks`,
+      async run() {
+        console.log(chalk.bold(`\nlab ${lab.n}'s checks against ${server.base}`))
+        await checkLab(lab, { base: server.base })
+        return 'header'
+      },
     },
-    async d() {
-      const previous = baseLab(lab)
-      if (!previous) return console.log(`\n${noPreviousLab(lab)}`)
-      const { text } = await diffLabs(previous, lab, { color: true })
-      process.stdout.write(`\n${text}`)
-      console.log(chalk.dim(`(the same with the READMEs: npm run diff ${previous.n} ${lab.n} -- --all)`))
+    d: {
+      busy: 'showing the diff',
+      async run() {
+        const previous = baseLab(lab)
+        if (!previous) {
+          console.log(`\n${noPreviousLab(lab)}`)
+          return 'none'
+        }
+        const { text } = await diffLabs(previous, lab, { color: true })
+        await long(`${text}\n${chalk.dim(`(the same with the READMEs: npm run diff ${previous.n} ${lab.n} -- --all)`)}\n`)
+        return 'header'
+      },
     },
-    async t() {
-      if (!lab.devTokens) return console.log(`\n${noDevTokens(lab)}`)
-      console.log()
-      const answer = await ask(`scopes (space-separated) [${DEFAULT_SCOPE}]: `)
-      if (answer === undefined) return console.log(chalk.dim('no token minted'))
-      const scope = parseScopes(answer)
-      const token = await mintAccessToken({ port, scope, ttl: GUIDE_TOKEN_TTL })
-      console.log(chalk.dim(`a token for sub "alice", scope "${scope}", valid ${GUIDE_TOKEN_TTL.replace('m', ' min')}:`))
-      console.log(`export TOKEN=${token}`)
+    t: {
+      busy: 'minting a token',
+      async run() {
+        if (!lab.devTokens) {
+          console.log(`\n${noDevTokens(lab)}`)
+          return 'none'
+        }
+        console.log()
+        const answer = await ask(`scopes (space-separated) [${DEFAULT_SCOPE}]: `)
+        if (answer === undefined) {
+          console.log(chalk.dim('no token minted'))
+          return 'none'
+        }
+        const scope = parseScopes(answer)
+        const token = await mintAccessToken({ port, scope, ttl: GUIDE_TOKEN_TTL })
+        console.log(chalk.dim(`a token for sub "alice", scope "${scope}", valid ${GUIDE_TOKEN_TTL.replace('m', ' min')}:`))
+        console.log(`export TOKEN=${token}`)
+        return 'none'
+      },
     },
-    async h() {
-      await showGuide()
+    w: {
+      busy: `walking the flow with lab ${lab.client?.lab}'s client`,
+      async run() {
+        if (!lab.client) {
+          console.log(`\n${noClient(lab)}`)
+          return 'none'
+        }
+        await walk()
+        return 'header'
+      },
     },
-    async w() {
-      if (!lab.client) return
-      const code = await runClient(lab, options.server ?? server.mcpUrl)
-      console.log(code === 0 ? chalk.green('the walk succeeded') : chalk.red(`the walk failed (exit code ${code})`))
+    m: {
+      busy: 'showing the whole guide',
+      async run() {
+        await long(renderFullGuide(await guideInput()))
+        return 'header'
+      },
+    },
+    h: {
+      busy: 'showing the guide',
+      async run() {
+        await showGuide()
+        return 'none'
+      },
     },
   }
 
-  let busy = false
+  let busy: string | undefined
+  let toldBusy = false
   stdin.setRawMode(true)
   stdin.setEncoding('utf8')
   stdin.resume()
   stdin.on('data', async (data: string) => {
     if (asking) return // readline has the keyboard
-    if (data.includes('\u0003') || data.includes('\u0004')) return void quit(0) // Ctrl-C, Ctrl-D
     const key = data.startsWith('\u001b') ? '' : data[0]?.toLowerCase() // ignore arrow keys and the like
-    if (key === 'q') return void quit(0)
-    if (busy) return
-    const action = actions[key]
-    if (!action) {
-      if (key && key.trim()) legend()
+    // Ctrl-C, Ctrl-D and [q] quit; interrupting a walk is not a clean stop
+    if (data.includes('\u0003') || data.includes('\u0004') || key === 'q') return quit(walking ? SIGNAL_EXIT.SIGINT : 0)
+    if (!key || !key.trim()) return
+    if (busy) {
+      if (!toldBusy) console.log(chalk.yellow(`busy: ${busy}; press [${key}] again once it is done ([q] quits)`))
+      toldBusy = true
       return
     }
-    busy = true
+    const action = actions[key]
+    if (!action) return header()
+    busy = action.busy
+    toldBusy = false
+    let after: 'header' | 'none' = 'header'
     try {
-      await action()
+      after = await action.run()
     } catch (error) {
       console.error(chalk.red(String((error as Error).message)))
     } finally {
-      busy = false
+      busy = undefined
     }
-    if (key !== 'h' && !quitting) legend()
+    if (after === 'header' && !quitting) header()
   })
-  await showGuide()
+
   if (lab.client && !lab.client.onRequest) {
-    busy = true
-    await actions.w()
-    busy = false
-    legend()
+    // the walk first, the guide after it: a walk is long, and the guide should be what stays on screen
+    console.log(chalk.dim(`\nlab ${lab.n}'s client walks the flow first; the guide follows ([q] or Ctrl-C stops everything)`))
+    busy = actions.w.busy
+    await walk()
+    busy = undefined
   }
+  if (!quitting) await showGuide()
 }

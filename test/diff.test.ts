@@ -1,11 +1,12 @@
 // `npm run diff A B`: the command, and the file-by-file diff underneath it.
-import { spawn } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { spawn, spawnSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
 import { diffDirs, formatDiff, listFiles } from '../scripts/lib/diff.ts'
+import { pager } from '../scripts/lib/pager.ts'
 import { LABS } from '@workshop/kit/labs'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
@@ -45,6 +46,53 @@ describe('npm run diff', () => {
     },
     TIMEOUT,
   )
+})
+
+describe('npm run diff and the reader', () => {
+  // eslint-disable-next-line no-control-regex
+  const strip = (text: string) => text.replace(/\x1b\[[0-9;?]*[ -/]*[@-~]|\r/g, '')
+
+  it(
+    'piped into a reader that stops early (| head -1): the first line, no EPIPE stack',
+    () => {
+      const run = spawnSync('bash', ['-c', `'${process.execPath}' --import tsx scripts/diff.ts 4 5 | head -1`], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        timeout: 60_000,
+      })
+      expect(run.stdout).toMatch(/^lab 4 → lab 5: \d+ files changed\n$/)
+      expect(run.stderr).toBe('')
+    },
+    TIMEOUT,
+  )
+
+  it(
+    'in a terminal: through $PAGER, not onto the screen',
+    async () => {
+      const paged = join(mkdtempSync(join(tmpdir(), 'pager-')), 'paged.txt')
+      const command = `stty cols 80 rows 24; exec '${process.execPath}' --import tsx scripts/diff.ts 4 5`
+      const run = spawnSync('script', ['-qfec', command, '/dev/null'], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        timeout: 60_000,
+        env: { ...process.env, PAGER: `cat > '${paged}'`, TERM: 'xterm-256color' },
+      })
+      expect(run.status).toBe(0)
+      const text = strip(readFileSync(paged, 'utf8'))
+      expect(text).toMatch(/^lab 4 → lab 5: \d+ files changed\n/)
+      expect(text.split('\n').length).toBeGreaterThan(1000)
+      expect(strip(run.stdout)).toBe('')
+    },
+    TIMEOUT,
+  )
+
+  it('pages with $PAGER, or less -R; never without a terminal, with PAGER empty or cat', () => {
+    expect(pager({}, true)).toEqual({ command: 'less', args: ['-R', '-F'] })
+    expect(pager({ PAGER: 'most -s' }, true)).toEqual({ command: 'sh', args: ['-c', 'most -s'] })
+    expect(pager({ PAGER: '' }, true)).toBeUndefined()
+    expect(pager({ PAGER: 'cat' }, true)).toBeUndefined()
+    expect(pager({}, false)).toBeUndefined()
+  })
 })
 
 describe('diffDirs', () => {

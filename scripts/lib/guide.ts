@@ -56,70 +56,248 @@ export function parseScopes(input: string): string {
   return scopes.join(' ')
 }
 
+// The README's commands as the guide shows them: the MCP endpoint and the two headers every MCP POST
+// carries (Streamable HTTP: a JSON body, and an Accept that lists JSON and SSE) become shell variables that
+// the guide's first lines export, and long lines break at their options with a trailing backslash.
+// What a learner pastes stays runnable in bash and zsh (test/guide.test.ts runs both forms and compares).
+const HEADERS: [string, string][] = [
+  [`-H 'Content-Type: application/json'`, '-H "$CT"'],
+  [`-H 'Accept: application/json, text/event-stream'`, '-H "$ACCEPT"'],
+]
+
+/** Where a shell would see each character: in single or double quotes, or at a word boundary it may break at. */
+function shellContexts(line: string): ('top' | 'sq' | 'dq')[] {
+  const stack: ('top' | 'sq' | 'dq' | 'paren')[] = ['top']
+  const contexts: ('top' | 'sq' | 'dq')[] = []
+  for (let i = 0; i < line.length; i++) {
+    const context = stack[stack.length - 1]
+    contexts[i] = context === 'paren' ? 'top' : context
+    const c = line[i]
+    if (context === 'sq') {
+      if (c === "'") stack.pop()
+    } else if (c === '\\') {
+      contexts[i + 1] = contexts[i]
+      i++
+    } else if (c === '$' && line[i + 1] === '(') {
+      stack.push('paren')
+      contexts[i + 1] = contexts[i]
+      i++
+    } else if (context === 'dq') {
+      if (c === '"') stack.pop()
+    } else if (c === "'") stack.push('sq')
+    else if (c === '"') stack.push('dq')
+    else if (c === ')' && context === 'paren') stack.pop()
+  }
+  return contexts
+}
+
+/** A README command with $MCP, "$CT" and "$ACCEPT" for the endpoint and the two common headers. */
+export function shortenCommand(line: string, mcpUrl: string): string {
+  if (line.trimStart().startsWith('#')) return line
+  let out = line
+  for (const [header, variable] of HEADERS) out = out.split(` ${header}`).join(` ${variable}`)
+  // the endpoint, wherever the shell expands a variable: not inside single quotes (a JSON claim, say)
+  const contexts = shellContexts(out)
+  let result = ''
+  for (let i = 0; i < out.length;) {
+    const after = out[i + mcpUrl.length]
+    if (out.startsWith(mcpUrl, i) && contexts[i] !== 'sq' && (after === undefined || /[\s")&]/.test(after))) {
+      result += '$MCP'
+      i += mcpUrl.length
+    } else {
+      result += out[i++]
+    }
+  }
+  return result
+}
+
+// curl's header and body options, its URL, and pipes: where a long command reads best broken
+const BREAK_BEFORE = /^((-H|-d|--data[\w-]*|-o|\|) |https?:\/\/)/
+
+/** Breaks a long command before its options (outside quotes), each line but the last ending in a backslash. */
+export function wrapCommand(line: string, width: number): string[] {
+  if (line.length <= width || line.trimStart().startsWith('#')) return [line]
+  const contexts = shellContexts(line)
+  const pieces: string[] = []
+  let start = 0
+  for (let i = 1; i < line.length; i++) {
+    if (line[i - 1] === ' ' && contexts[i - 1] === 'top' && contexts[i] === 'top' && BREAK_BEFORE.test(line.slice(i))) {
+      pieces.push(line.slice(start, i - 1))
+      start = i
+    }
+  }
+  pieces.push(line.slice(start))
+  const lines: string[] = []
+  for (const piece of pieces) {
+    const last = lines.length - 1
+    const indent = lines.length === 0 ? '' : '  '
+    if (last >= 0 && `${lines[last]} ${piece}`.length + 2 <= width) lines[last] = `${lines[last]} ${piece}`
+    else lines.push(`${indent}${piece}`)
+  }
+  return lines.map((text, i) => (i < lines.length - 1 ? `${text} \\` : text))
+}
+
+/** The lines a learner pastes first: the endpoint, the headers the commands use, a dev token where one applies. */
+export function setupLines(lab: Lab, port: number, mcpUrl: string, commands: string[]): string[] {
+  const all = commands.join('\n')
+  const usesNpm = lab.devTokens || /\bnpm run\b/.test(all)
+  const lines = [`export ${port !== 9000 && usesNpm ? `PORT=${port} ` : ''}MCP=${mcpUrl}`]
+  if (all.includes('"$CT"')) lines.push(`export CT='Content-Type: application/json'`)
+  if (all.includes('"$ACCEPT"')) lines.push(`export ACCEPT='Accept: application/json, text/event-stream'`)
+  // a dev token, unless the README's commands begin by minting the one they need
+  const first = commands.find((line) => line.trim() !== '' && !line.trimStart().startsWith('#'))
+  if (lab.devTokens && !first?.startsWith('export TOKEN=')) lines.push(`export TOKEN=$(npm run -s token -- --scope "${GUIDE_SCOPE}")`)
+  return lines
+}
+
+/** The README's commands as shown (setup lines first, then the rest, shortened), each a list of display lines. */
+export function shownCommands(
+  lab: Lab,
+  port: number,
+  mcpUrl: string,
+  commands: string[],
+  width: number,
+): { setup: string[]; groups: string[][] } {
+  const shortened = commands.map((line) => shortenCommand(line, mcpUrl))
+  const setup = setupLines(lab, port, mcpUrl, shortened)
+  const groups: string[][] = []
+  let comments: string[] = []
+  for (const line of shortened) {
+    if (line.trim() === '') continue
+    if (line.trimStart().startsWith('#')) {
+      comments.push(line)
+      continue
+    }
+    groups.push([...comments, ...wrapCommand(line, width)])
+    comments = []
+  }
+  if (comments.length > 0) groups.push(comments)
+  return { setup, groups }
+}
+
 export interface GuideInput {
   lab: Lab
   port: number
   mcpUrl: string
-  /** a fresh dev token (labs with devTokens only) */
-  token?: string
   /** the README's "Try it by hand" commands, already adapted to the port */
   commands: string[]
-  /** lab-specific lines: lab 4's scope table, lab 5's demo users (see labExtras) */
+  /** lab-specific lines for the whole guide: lab 4's scope table, the demo users' scopes (see labExtras) */
   extras?: string[]
-  /** terminal width; rules are drawn up to 72 columns */
+  /** processes started beside the server (lab 7's identity provider) */
+  companions?: { name: string; base: string; portEnv: string }[]
+  /** the terminal's size: the first screen fits it (default 80×24) */
   columns?: number
+  rows?: number
 }
 
-/** A key and what it does, for the legend. */
+/** How many rows `text` takes in a terminal `columns` wide (long lines wrap). */
+export function screenRows(text: string, columns: number): number {
+  // eslint-disable-next-line no-control-regex
+  const plain = text.replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g, '')
+  return plain.split('\n').reduce((rows, line) => rows + Math.max(1, Math.ceil([...line].length / columns)), 0)
+}
+
+/** A key and what it does, for the legend: one row of 80 columns. */
 export function keyLegend(lab: Lab): string {
   const previous = baseLab(lab)
   const keys: [string, string][] = [
-    ['c', 'run the checks'],
+    ['c', 'checks'],
     ...(previous ? ([['d', `diff with lab ${previous.n}`]] as [string, string][]) : []),
-    ...(lab.devTokens ? ([['t', 'mint a token']] as [string, string][]) : []),
-    ...(lab.client
-      ? ([['w', lab.client.onRequest ? `walk the flow with lab ${lab.client.lab}'s client` : 'walk the flow again']] as [string, string][])
-      : []),
-    ['h', 'this guide'],
+    ...(lab.devTokens ? ([['t', 'new token']] as [string, string][]) : []),
+    ...(lab.client ? ([['w', lab.client.onRequest ? 'walk' : 'walk again']] as [string, string][]) : []),
+    ['m', 'more'],
+    ['h', 'guide'],
     ['q', 'quit'],
   ]
   return keys.map(([key, what]) => `${chalk.bold.cyan(`[${key}]`)} ${what}`).join('  ')
 }
 
+/** What to do once this lab is done: the next lab in the registry. */
+export function nextStep(lab: Lab): string {
+  const next = LABS[LABS.indexOf(lab) + 1]
+  const readme = relative(ROOT, labPath(lab, 'README.md'))
+  return `${chalk.bold('Next')}  read ${readme} and press [c]; ${next ? `then npm run step ${next.n}` : 'that was the last lab'}`
+}
+
+function header(input: GuideInput, width: number): string[] {
+  const { lab, mcpUrl } = input
+  const out = [chalk.dim('─'.repeat(width)), `${chalk.bold.cyan(`Lab ${lab.n}`)}  ${chalk.bold(lab.title)}`]
+  out.push(`  ${chalk.bold('MCP endpoint')}  ${chalk.cyan(mcpUrl)}`)
+  for (const companion of input.companions ?? []) {
+    out.push(`  ${chalk.bold(companion.name.padEnd(12))}  ${chalk.cyan(companion.base)} ${chalk.dim(`(${companion.portEnv} moves it)`)}`)
+  }
+  if (serverLab(lab).signIn) {
+    const users = DEMO_USERS.map((user) => `${user.username} / ${user.password}`).join(', ')
+    out.push(`  ${chalk.bold('demo users')}    ${users}`)
+  }
+  return out
+}
+
+const tryItTitle = `${chalk.bold('Try it by hand')} ${chalk.dim('in another terminal, the export lines first:')}`
+
+/**
+ * The guide's first screen: what the lab is, the lines to paste, as many of the README's commands as fit,
+ * the keys, and what to do next. It fits `rows` × `columns` (default 80×24) with a row to spare for the
+ * cursor; the rest (every command, the scope table…) is one key away: [m], renderFullGuide.
+ */
 export function renderGuide(input: GuideInput): string {
-  const { lab, port, mcpUrl, token, commands } = input
-  const width = Math.max(20, Math.min(input.columns || 72, 72))
-  const rule = chalk.dim('─'.repeat(width))
-  const label = (text: string) => chalk.bold(text)
-  const out: string[] = []
-
-  out.push('', rule, `${chalk.bold.cyan(`Lab ${lab.n}`)}  ${chalk.bold(lab.title)}`, rule, '')
-  out.push(`  ${label('MCP endpoint')}  ${chalk.cyan(mcpUrl)}`)
-  const readme = labPath(lab, 'README.md')
-  if (existsSync(readme)) out.push(`  ${label('the lesson')}    ${relative(ROOT, readme)}`)
-  out.push('')
-  if (input.extras?.length) out.push(...input.extras, '')
-
-  if (token !== undefined) {
-    out.push(
-      label('A dev token') +
-        chalk.dim(` (${GUIDE_TOKEN_TTL.replace('m', ' min')}, scope "${GUIDE_SCOPE}"), for the terminal you try things in:`),
-    )
-    // `npm run token` mints for PORT (default 9000): on another port, tell it which
-    if (port !== 9000) out.push(`export PORT=${port}`)
-    out.push(`export TOKEN=${token}`, '')
+  const columns = input.columns || 80
+  const rows = input.rows || 24
+  const width = Math.max(20, Math.min(columns, 72))
+  const { setup, groups } = shownCommands(input.lab, input.port, input.mcpUrl, input.commands, columns - 2)
+  const top = [...header(input, width), '']
+  const tail = ['', keyLegend(input.lab), nextStep(input.lab)]
+  const indent = (lines: string[]) => lines.map((line) => (line.trimStart().startsWith('#') ? chalk.dim(`  ${line}`) : `  ${line}`))
+  const body = [tryItTitle, ...indent(setup)]
+  let shown = 0
+  const fits = (lines: string[]) => screenRows([...top, ...lines, ...tail].join('\n'), columns) <= rows - 1
+  while (shown < groups.length) {
+    const more = groups.length - shown - 1
+    const candidate = [...body, ...indent(groups[shown])]
+    const note = more > 0 ? [chalk.dim(`  … ${more} more: [m]`)] : []
+    if (!fits([...candidate, ...note])) break
+    body.push(...indent(groups[shown]))
+    shown++
   }
+  if (shown < groups.length) body.push(chalk.dim(`  … ${groups.length - shown} more command${groups.length - shown === 1 ? '' : 's'}: [m]`))
+  return [...top, ...body, ...tail].join('\n')
+}
 
-  if (commands.length > 0) {
-    out.push(label('Try it by hand') + chalk.dim(' (in another terminal):'))
-    for (const line of commands) out.push(line.trimStart().startsWith('#') ? chalk.dim(`  ${line}`) : `  ${line}`)
-    out.push('')
-  }
-
-  out.push(`${label('Keys')}  ${keyLegend(lab)}`)
-  out.push(chalk.dim(`The server's log lines appear below, dimmed. Press a key; no Enter needed.`), '')
+/** Everything: every command, the lab's extras, how the guide works. For [m], through the pager. */
+export function renderFullGuide(input: GuideInput): string {
+  const columns = input.columns || 80
+  const width = Math.max(20, Math.min(columns, 72))
+  const { setup, groups } = shownCommands(input.lab, input.port, input.mcpUrl, input.commands, columns - 2)
+  const out = [...header(input, width), '', tryItTitle]
+  for (const line of [...setup, ...groups.flat()]) out.push(line.trimStart().startsWith('#') ? chalk.dim(`  ${line}`) : `  ${line}`)
+  if (input.extras?.length) out.push('', ...input.extras)
+  out.push(
+    '',
+    `${chalk.bold('Keys')}  ${keyLegend(input.lab)}`,
+    chalk.dim(`  No Enter needed. The server's log lines appear dimmed below the guide; [h] shows the first screen again.`),
+    nextStep(input.lab),
+    '',
+  )
   return out.join('\n')
 }
+
+/** Two lines that bring the guide back after long output (a walk, the checks, a diff). */
+export function shortHeader(lab: Lab): string {
+  return `${chalk.bold.cyan(`Lab ${lab.n}`)}  ${chalk.bold(lab.title)}\n${keyLegend(lab)}`
+}
+
+/** What [w] prints in a lab without a client. */
+export function noClient(lab: Lab): string {
+  const labs = LABS.filter((l) => l.client).map((l) => `lab ${l.n}`)
+  const which = labs.length === 1 ? `${labs[0]} does` : `${labs.slice(0, -1).join(', ')} and ${labs.at(-1)} do`
+  return `lab ${lab.n} has no client to walk (${which}).`
+}
+
+/** oidc-provider's warning on a Node it does not list (Node 20, or a build without an LTS name), explained once. */
+export const isUnsupportedRuntimeWarning = (line: string): boolean => /oidc-provider WARNING: Unsupported runtime/.test(line)
+export const UNSUPPORTED_RUNTIME_NOTE =
+  `(that warning: oidc-provider is tested upstream on the current LTS lines of Node; this Node, ${process.version}, ` +
+  `is not one of them. The workshop tests lab 7 on the Node it runs on: harmless here.)`
 
 /** What [d] prints on the first lab. */
 export function noPreviousLab(lab: Lab): string {
@@ -133,8 +311,8 @@ export function noDevTokens(lab: Lab): string {
 }
 
 /**
- * What a lab's own code has worth showing: the scope table of a server with a scopes.ts that exports
- * SCOPE_TABLE, and the demo users where the lab has a sign-in page.
+ * What a lab's own code has worth showing in the whole guide: the scope table of a server with a scopes.ts
+ * that exports SCOPE_TABLE, and the demo users' scopes where the lab has a sign-in page.
  */
 export async function labExtras(lab: Lab): Promise<string[]> {
   const lines: string[] = []

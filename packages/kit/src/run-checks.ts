@@ -32,6 +32,23 @@ export function requireCurl(): void {
   curlChecked = true
 }
 
+/** A server is expected at `base` (--base, BASE_URL): one line when it is not a URL or nothing answers there. */
+export async function expectServerAt(base: string): Promise<void> {
+  let url: URL
+  try {
+    url = new URL(base)
+  } catch {
+    throw new Error(`--base must be a URL such as http://127.0.0.1:9000, got "${base}"`)
+  }
+  try {
+    await fetch(url, { signal: AbortSignal.timeout(10_000) }) // any HTTP answer will do: the checks judge it
+  } catch (error) {
+    const { cause } = error as { cause?: { code?: string; message?: string } }
+    const why = cause?.code ?? cause?.message ?? (error as Error).message
+    throw new Error(`nothing answers at ${base} (${why}): start the lab first (npm run step N), or leave out --base`)
+  }
+}
+
 /** Runs lab `checksOf`'s checks against `base`, or against a fresh server of lab `serverOf`. */
 export async function checkLab(
   checksOf: Lab,
@@ -40,7 +57,10 @@ export async function checkLab(
   requireCurl()
   const print = options.print ?? console.log
   const checks = (await loadChecks(checksOf)).filter(options.only ?? (() => true))
-  if (options.base) return runAndPrint(checks, options.base, options)
+  if (options.base) {
+    await expectServerAt(options.base)
+    return runAndPrint(checks, options.base, options)
+  }
   ensureDevKey()
   // An attacks lab has no server of its own: its checks get the default target's (and start any other they need).
   const server = await startLab(options.serverOf ?? (checksOf.attacks ? findLab(String(DEFAULT_TARGET)) : checksOf))
