@@ -268,7 +268,7 @@ describe('bad options and ports get one clear line', () => {
     ])
     const check = script('scripts/check.ts', ['4', '--bse', 'http://127.0.0.1:9000'])
     expect(await check.code()).toBe(2)
-    expect(lines(check.output)).toEqual(['check: unknown option --bse (did you mean --base?); its options: --base'])
+    expect(lines(check.output)).toEqual(['check: unknown option --bse (did you mean --base?); its options: --base, --curl, --part'])
     noStack(run.output + check.output)
   })
 

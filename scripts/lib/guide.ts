@@ -91,10 +91,13 @@ function shellContexts(line: string): ('top' | 'sq' | 'dq')[] {
   return contexts
 }
 
-/** A README command with $MCP, "$CT" and "$ACCEPT" for the endpoint and the two common headers. */
+/**
+ * A README command with $MCP, "$CT" and "$ACCEPT" for the endpoint and the two common headers, and without
+ * its stated outcome (`# → 401 …`: the README shows it; the guide has no room).
+ */
 export function shortenCommand(line: string, mcpUrl: string): string {
   if (line.trimStart().startsWith('#')) return line
-  let out = line
+  let out = line.replace(/\s+# → .*$/, '')
   for (const [header, variable] of HEADERS) out = out.split(` ${header}`).join(` ${variable}`)
   // the endpoint, wherever the shell expands a variable: not inside single quotes (a JSON claim, say)
   const contexts = shellContexts(out)
