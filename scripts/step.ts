@@ -4,6 +4,8 @@
 // A lab with a client (lab 6) runs it against the server: once without a terminal, exiting with its
 // status; again on [w] in the guide. Options: --server URL (use that server), --user, --browser.
 // An attacks lab (lab 8) starts the lab named by --target (default 5) and runs its battery against it.
+// npm run practice N (--practice) does the same with practice/NN-name/, the lab with its exercises taken
+// out (scripts/lib/practice-mode.ts): --solution [NAME…] puts solutions in, --reset starts over.
 //
 // The server that answers is the one this runner started: every port is checked free first (a taken
 // port is named with what holds it), and a process counts as started only once it printed `ready:`,
@@ -17,6 +19,7 @@
 //   129, 130, 143  stopped by SIGHUP, SIGINT, SIGTERM (128 + the signal's number, as a shell reports it);
 //        130 also when a walk is interrupted in the guide
 import { type ChildProcess, spawn } from 'node:child_process'
+import { relative } from 'node:path'
 import { parseArgs } from 'node:util'
 import { createInterface } from 'node:readline'
 import { chalk } from 'zx'
@@ -38,6 +41,7 @@ import {
   shortHeader,
 } from './lib/guide.ts'
 import { npmKeptOption, optionError } from './lib/options.ts'
+import { Hints, exerciseNote, practiceLines, preparePractice, solutionDiff, watchPractice } from './lib/practice-mode.ts'
 import { page } from './lib/pager.ts'
 import { ensureDevKey } from '@workshop/kit/keys'
 import { type Lab, DEFAULT_TARGET, UnknownLabError, baseLab, clientPath, findLab, labExists, labPath, serverLab } from '@workshop/kit/labs'
@@ -53,6 +57,7 @@ import {
   stopChild,
 } from '@workshop/kit/lab-process'
 import { ROOT } from '@workshop/kit/paths'
+import { practicePath } from '@workshop/kit/practice'
 import { checkLab } from '@workshop/kit/run-checks'
 import { mintAccessToken } from '@workshop/kit/tokens'
 
@@ -73,6 +78,8 @@ const beforeStopping: (() => void)[] = []
 let exiting: Promise<never> | undefined
 /** A pager has the keyboard: its Ctrl-C is for the pager, not for us. */
 let paging = false
+/** Processes stopped on purpose (a practice server restarting): their exit is not a crash. */
+const stoppedOnPurpose = new WeakSet<ChildProcess>()
 
 function shutdown(code: number, message?: string): Promise<never> {
   exiting ??= (async () => {
@@ -117,8 +124,10 @@ async function start(
     // lab too when it shares our process group: give our own signal handler a moment to claim the stop.)
     const watch = (name: string, child: ChildProcess) => {
       const crashed = () => {
-        if (exiting) return
+        if (exiting || stoppedOnPurpose.has(child)) return
         const how = child.signalCode ?? `exit code ${child.exitCode}`
+        // in practice, the learner's code may crash the server: it restarts on the next save
+        if (practice) return console.log(chalk.red(`\n${name} stopped by itself (${how}): fix your code and save, it restarts.`))
         setTimeout(() => void shutdown(1, chalk.red(`\n${name} stopped by itself (${how}); see its log above.`)), 250)
       }
       // it may have stopped between its ready line and now
@@ -157,6 +166,10 @@ const OPTIONS = {
   browser: { type: 'boolean' },
   target: { type: 'string' },
   verbose: { type: 'boolean' },
+  practice: { type: 'boolean' },
+  solution: { type: 'boolean' },
+  reset: { type: 'boolean' },
+  yes: { type: 'boolean' },
 } as const
 let parsed: ReturnType<typeof parseArgs<{ allowPositionals: true; options: typeof OPTIONS }>>
 try {
@@ -165,7 +178,9 @@ try {
   fail(optionError(error, 'step', Object.keys(OPTIONS)) ?? String(error), 2)
 }
 const { positionals, values: options } = parsed
-const kept = npmKeptOption('step', positionals, options, ['target', 'server', 'user'], 1)
+const command = options.practice ? 'practice' : 'step'
+// `npm run practice 2 -- --solution verify-token`: the exercises named after the lab
+const kept = npmKeptOption(command, positionals, options, ['target', 'server', 'user'], options.solution ? positionals.length : 1)
 if (kept) fail(kept, 2)
 
 let lab: Lab
@@ -176,6 +191,15 @@ try {
   fail(`${error.message}\n${USAGE}`, 2)
 }
 if (!labExists(lab)) fail(`lab ${lab.n} (${lab.dir}) is not written yet: ${labPath(serverLab(lab), 'server.ts')} is missing.`, 2)
+// Practice mode: the folder the learner writes in (made once, kept across runs), and what runs from it.
+const practice = options.practice
+  ? await preparePractice(lab, {
+      reset: options.reset === true,
+      solution: options.solution ? positionals.slice(1) : undefined,
+      yes: options.yes === true,
+      terminal: process.stdin.isTTY === true && process.stdout.isTTY === true,
+    }).catch((error: Error) => fail(error.message, 2))
+  : undefined
 
 /** PORT and the companions' ports (their registry portEnv, default PORT+100); exit 2 when one is not a port. */
 function choosePorts(lab: Lab, port: number | undefined): Pick<StartOptions, 'port' | 'companionPorts' | 'portNames'> {
@@ -213,7 +237,8 @@ else await serve(lab)
 function runClient(lab: Lab, mcpUrl: string): Promise<number> {
   if (stopping.signal.aborted) return new Promise(() => {})
   const args = [...(options.user ? ['--user', options.user] : []), ...(options.browser ? ['--browser'] : []), mcpUrl]
-  const child = spawn(process.execPath, ['--import', 'tsx', clientPath(lab)!, ...args], {
+  const client = practice && lab.client?.lab === lab.n ? practicePath(lab, lab.client.file) : clientPath(lab)!
+  const child = spawn(process.execPath, ['--import', 'tsx', client, ...args], {
     cwd: ROOT,
     stdio: ['ignore', 'inherit', 'inherit'],
   })
@@ -265,7 +290,7 @@ async function attack(lab: Lab): Promise<never> {
 async function serve(lab: Lab): Promise<void> {
   if (lab.client && !lab.client.onRequest && options.server) await shutdown(await runClient(lab, options.server))
   if (ensureDevKey()) console.log(chalk.dim('generated a dev key pair in keys/ (never commit it)'))
-  const server = await start(lab, { ...ports, echo: true }, (error) => portAdvice(lab, error))
+  const server = await start(lab, { ...ports, echo: true, dir: practice?.dir }, (error) => portAdvice(lab, error))
   if (lab.client && !lab.client.onRequest) await shutdown(await runClient(lab, server.mcpUrl))
 }
 
@@ -297,11 +322,11 @@ async function guide(lab: Lab): Promise<void> {
   const port = ports.port!
   if (ensureDevKey()) console.log(chalk.dim('generated a dev key pair in keys/ (never commit it)'))
   // in a process group of their own: a Ctrl-C meant for the pager does not reach them; we stop them ourselves
-  const server = await start(
+  let server = await start(
     lab,
-    { ...ports, ownProcessGroup: true },
+    { ...ports, ownProcessGroup: true, dir: practice?.dir },
     (error) => portAdvice(lab, error),
-    `starting lab ${lab.n} (${lab.dir}) on port ${port}…`,
+    practice ? `starting ${relative(ROOT, practice.dir)} on port ${port}…` : `starting lab ${lab.n} (${lab.dir}) on port ${port}…`,
   )
   beforeStopping.push(() => stdin.isTTY && stdin.setRawMode(false))
   // a terminal closed under us: writing to it fails; stop everything as for its hangup signal
@@ -319,17 +344,51 @@ async function guide(lab: Lab): Promise<void> {
       console.log(chalk.dim(`  ${UNSUPPORTED_RUNTIME_NOTE}`))
     }
   }
-  const sources: [string, RunningLab | RunningLab['companions'][string]][] = [...Object.entries(server.companions), ['server', server]]
-  for (const [source, started] of sources) {
-    for (const line of started.output().split(/\r?\n/)) if (line.trim()) logLine(source, line)
-    for (const stream of [started.child.stdout!, started.child.stderr!]) {
-      let partial = ''
-      stream.on('data', (chunk: Buffer) => {
-        const lines = (partial + chunk.toString()).split(/\r?\n/)
-        partial = lines.pop()!
-        for (const line of lines) logLine(source, line)
-      })
+  /** Shows a started lab's log lines (and a restarted one's). */
+  const follow = (running: RunningLab) => {
+    const sources: [string, RunningLab | RunningLab['companions'][string]][] = [...Object.entries(running.companions), ['server', running]]
+    for (const [source, started] of sources) {
+      for (const line of started.output().split(/\r?\n/)) if (line.trim()) logLine(source, line)
+      for (const stream of [started.child.stdout!, started.child.stderr!]) {
+        let partial = ''
+        stream.on('data', (chunk: Buffer) => {
+          const lines = (partial + chunk.toString()).split(/\r?\n/)
+          partial = lines.pop()!
+          for (const line of lines) logLine(source, line)
+        })
+      }
     }
+  }
+  follow(server)
+
+  // Practice: a saved file restarts the server (a lab with a server of its own), and [h] and [s] help.
+  const hints = practice && new Hints(lab, practice)
+  if (practice && serverLab(lab) === lab) {
+    const restart = async (file: string) => {
+      if (exiting) return
+      console.log(chalk.dim(`\n${file} saved: restarting lab ${lab.n}'s practice server…`))
+      const old = [server.child, ...Object.values(server.companions).map((c) => c.child)]
+      for (const child of old) stoppedOnPurpose.add(child)
+      await Promise.all(old.map((child) => stopChild(child)))
+      try {
+        server = await startLab(lab, {
+          ...ports,
+          ownProcessGroup: true,
+          dir: practice.dir,
+          signal: stopping.signal,
+          onSpawn: (child) => labProcesses.push(child),
+        })
+        follow(server)
+        console.log(chalk.green(`restarted: [c] runs the checks`))
+      } catch (error) {
+        if (!exiting) console.log(chalk.red(`it did not start:\n${(error as Error).message}\n`) + chalk.dim('fix it and save again'))
+      }
+    }
+    let restarting = Promise.resolve()
+    const unwatch = watchPractice(practice.dir, (file) => (restarting = restarting.then(() => restart(file))))
+    beforeStopping.push(unwatch)
+  } else if (practice) {
+    console.log(chalk.dim(`the client runs afresh from ${relative(ROOT, practice.dir)}/ on each [w] and [c]`))
   }
 
   let quitting = false
@@ -346,12 +405,13 @@ async function guide(lab: Lab): Promise<void> {
     mcpUrl: server.mcpUrl,
     commands: readTryItCommands(lab, port),
     extras: await labExtras(lab),
+    practice: practice && practiceLines(lab, practice),
     companions: (serverLab(lab).companions ?? []).map((c) => ({ name: c.name, base: server.companions[c.name].base, portEnv: c.portEnv })),
     columns: process.stdout.columns,
     rows: process.stdout.rows,
   })
   const showGuide = async () => console.log(`\n${renderGuide(await guideInput())}`)
-  const header = () => console.log(`\n${shortHeader(lab)}`)
+  const header = () => console.log(`\n${shortHeader(lab, practice !== undefined)}`)
   /** Long output through the pager; printed when there is none. Then the guide's short header again. */
   const long = async (text: string) => {
     paging = true
@@ -403,8 +463,12 @@ async function guide(lab: Lab): Promise<void> {
     c: {
       busy: `running lab ${lab.n}'s checks`,
       async run() {
-        console.log(chalk.bold(`\nlab ${lab.n}'s checks against ${server.base}`))
-        await checkLab(lab, { base: server.base })
+        console.log(chalk.bold(`\nlab ${lab.n}'s checks against ${practice ? `your ${relative(ROOT, practice.dir)}/` : server.base}`))
+        await checkLab(lab, {
+          base: server.base,
+          dir: practice?.dir,
+          note: practice && ((check) => exerciseNote(lab, check.id)),
+        })
         return 'header'
       },
     },
@@ -460,10 +524,31 @@ async function guide(lab: Lab): Promise<void> {
       },
     },
     h: {
-      busy: 'showing the guide',
+      busy: practice ? 'giving a hint' : 'showing the guide',
       async run() {
-        await showGuide()
+        if (hints) console.log(`\n${hints.next()}`)
+        else await showGuide()
         return 'none'
+      },
+    },
+    s: {
+      busy: 'showing a solution',
+      async run() {
+        if (!practice) return 'none'
+        let exercise = practice.exercises[0]
+        if (practice.exercises.length > 1) {
+          console.log()
+          for (const [i, e] of practice.exercises.entries()) console.log(`  [${i + 1}] ${e.name} (${e.file})`)
+          const answer = await ask('the solution of which exercise? ')
+          const chosen = practice.exercises[Number(answer) - 1] ?? practice.exercises.find((e) => e.name === answer?.trim())
+          if (chosen === undefined) {
+            console.log(chalk.dim('no solution shown'))
+            return 'none'
+          }
+          exercise = chosen
+        }
+        await long(await solutionDiff(lab, practice, exercise))
+        return 'header'
       },
     },
   }

@@ -1,7 +1,7 @@
 // `npm run step N`: the interactive guide in a real pseudo-terminal (util-linux `script`),
 // the plain server without a terminal, and the errors a learner can run into.
 import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -422,6 +422,46 @@ describe('npm run step in a terminal', () => {
       expect(await portIsFree(port)).toBe(true)
     },
     TIMEOUT,
+  )
+
+  it(
+    'practice 2: the exercises on screen, [c] names them, the solution typed in turns the checks green, [h] hints, [s] shows it',
+    async () => {
+      const port = await freePort()
+      const practiceDir = mkdtempSync(join(ROOT, '.practice-'))
+      try {
+        const step = stepInTerminal('--practice 2', port, { PRACTICE_DIR: practiceDir })
+        await step.waitFor(/^Next /m)
+        expect(step.text).toMatch(/made .*02-jwks\/: lab 2 with 2 exercises to write/)
+        expect(step.text).toMatch(/practice +.*02-jwks\/ +verify-token \(bearer\.ts\) to write, challenge \(bearer\.ts\) to write/)
+        expect(step.text).toMatch(/\[c\] checks +\[h\] hint +\[s\] solution/)
+        let mark = step.press('c')
+        await step.waitFor(/\d+ passed, \d+ failed/, mark)
+        expect(step.text.slice(mark)).toMatch(/✘ a valid token reads notes.*\n(.*\n)*? +↳ exercise verify-token \(bearer\.ts\)/)
+        expect(step.text.slice(mark)).toMatch(/↳ exercise challenge \(bearer\.ts\)/)
+        mark = step.press('h')
+        await step.waitFor(/exercise verify-token \(bearer\.ts\), hint 1 of \d/, mark)
+        mark = step.press('s')
+        await step.waitFor(/the solution of which exercise\?/, mark)
+        step.child.stdin.write('1\r')
+        await step.waitFor(/the solution of verify-token, against your/, mark)
+        await new Promise((resolve) => setTimeout(resolve, 500))
+        step.press('q') // quits less
+        // The learner types the solution in (copied from the lab), saves, and the server restarts.
+        const file = join(practiceDir, '02-jwks', 'bearer.ts')
+        mark = step.text.length
+        writeFileSync(file, readFileSync(join(ROOT, 'labs/02-jwks/bearer.ts'), 'utf8'))
+        await step.waitFor(/restarted: \[c\] runs the checks/, mark, 60_000)
+        mark = step.press('c')
+        await step.waitFor(/33 passed, 0 failed/, mark, 90_000)
+        step.press('q')
+        expect(await step.exitCode()).toBe(0)
+        expect(await portIsFree(port)).toBe(true)
+      } finally {
+        rmSync(practiceDir, { recursive: true, force: true })
+      }
+    },
+    TIMEOUT * 3,
   )
 
   it(

@@ -2,17 +2,18 @@
 // exercise stubbed, at least one of the checks attributed to it fails and every other check of the lab
 // passes; with the solution put back, the copy is the lab again, byte for byte (whose checks pass:
 // test/lab-0N.test.ts). Each copy lives in a folder of its own at the depth of practice/NN-name.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
 import { type Check, runCheck } from '@workshop/kit/checks'
 import { EXERCISES, exercisesOf, partsOf } from '@workshop/kit/exercises'
 import { LABS, findLab, labPath } from '@workshop/kit/labs'
-import { type RunningLab, startLab } from '@workshop/kit/lab-process'
+import { type RunningLab, freePort, startLab } from '@workshop/kit/lab-process'
 import { ROOT } from '@workshop/kit/paths'
 import { applySolution, exerciseState, regionsOf, stubbed, writePractice } from '@workshop/kit/practice'
-import { loadChecks } from '@workshop/kit/run-checks'
+import { checkLab, loadChecks } from '@workshop/kit/run-checks'
 import { labFiles } from '@workshop/kit/snapshots'
 
 const folders: string[] = []
@@ -116,4 +117,65 @@ describe('each exercise is graded by its checks', () => {
     },
     300_000,
   )
+})
+
+// npm run practice 2 without a terminal, as in CI: it makes the folder and serves it; the checks fail until
+// the solution is in; a learner's code survives a restart, and --reset does not throw it away unasked.
+describe('npm run practice without a terminal', () => {
+  const practiceDir = mkdtempSync(join(ROOT, '.practice-'))
+  folders.push(practiceDir)
+  const run = (args: string[], port: number) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/step.ts', '--practice', ...args], {
+      cwd: ROOT,
+      env: { ...process.env, PORT: String(port), PRACTICE_DIR: practiceDir, FORCE_COLOR: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let output = ''
+    child.stdout.on('data', (chunk) => (output += chunk))
+    child.stderr.on('data', (chunk) => (output += chunk))
+    const exited = new Promise<number>((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal ? 143 : 1))))
+    const ready = async () => {
+      for (let i = 0; i < 600 && !/ready: /.test(output); i++) await new Promise((resolve) => setTimeout(resolve, 100))
+      expect(output).toMatch(/ready: /)
+    }
+    return { child, output: () => output, exited, ready }
+  }
+  const checks = async (port: number) => {
+    const lab = findLab(2)
+    const results = await checkLab(lab, { base: `http://127.0.0.1:${port}`, print: () => {} })
+    return results.filter((r) => !r.ok).map((r) => r.check.id)
+  }
+
+  it('serves the stubbed copy (the checks fail), keeps your code, and serves the solution once asked', async () => {
+    const port = await freePort()
+    let practice = run(['2'], port)
+    await practice.ready()
+    expect(practice.output()).toMatch(/made .*02-jwks\/: lab 2 with 2 exercises to write/)
+    expect(await checks(port)).toEqual(expect.arrayContaining(['valid-token', 'no-token']))
+    practice.child.kill('SIGTERM')
+    expect(await practice.exited).toBe(143)
+
+    // the learner writes something of their own in challenge: it is theirs now
+    const file = join(practiceDir, '02-jwks', 'bearer.ts')
+    writeFileSync(file, readFileSync(file, 'utf8').replace("'challenge: not written yet'", "'mine'"))
+    const reset = run(['2', '--reset'], port)
+    expect(await reset.exited).toBe(2)
+    expect(reset.output()).toMatch(/keeps your code in exercise challenge; to start over anyway: npm run practice 2 -- --reset --yes/)
+    expect(readFileSync(file, 'utf8')).toContain("'mine'")
+
+    practice = run(['2', '--solution', '--yes'], port)
+    await practice.ready()
+    expect(practice.output()).toMatch(/02-jwks\/ is yours from last time/)
+    expect(practice.output()).toMatch(/put the solution of verify-token in/)
+    expect(await checks(port)).toEqual([])
+    practice.child.kill('SIGTERM')
+    await practice.exited
+    expect(readFileSync(file, 'utf8')).toBe(readFileSync(labPath(findLab(2), 'bearer.ts'), 'utf8'))
+  }, 300_000)
+
+  it('lab 8 has no exercises: one line, exit 2', async () => {
+    const eight = run(['8'], await freePort())
+    expect(await eight.exited).toBe(2)
+    expect(eight.output().trim()).toBe('lab 8 has no exercises (labs 1 to 7 do): npm run step 8')
+  })
 })

@@ -188,6 +188,8 @@ export interface GuideInput {
   extras?: string[]
   /** processes started beside the server (lab 7's identity provider) */
   companions?: { name: string; base: string; portEnv: string }[]
+  /** practice mode (npm run practice N): the lines saying where the copy is and where each exercise stands */
+  practice?: string[]
   /** the terminal's size: the first screen fits it (default 80×24) */
   columns?: number
   rows?: number
@@ -200,9 +202,15 @@ export function screenRows(text: string, columns: number): number {
   return plain.split('\n').reduce((rows, line) => rows + Math.max(1, Math.ceil([...line].length / columns)), 0)
 }
 
-/** A key and what it does, for the legend: one row of 80 columns. */
-export function keyLegend(lab: Lab): string {
+/** A key and what it does, for the legend: one row of 80 columns. Practice mode has hints and solutions. */
+export function keyLegend(lab: Lab, practice = false): string {
   const previous = baseLab(lab)
+  if (practice) {
+    const keys = [['c', 'checks'], ['h', 'hint'], ['s', 'solution'], ...(previous ? [['d', `diff ${previous.n}`]] : [])]
+    if (lab.client) keys.push(['w', 'walk'])
+    keys.push(['m', 'more'], ['q', 'quit'])
+    return keys.map(([key, what]) => `${chalk.bold.cyan(`[${key}]`)} ${what}`).join('  ')
+  }
   const keys: [string, string][] = [
     ['c', 'checks'],
     ...(previous ? ([['d', `diff with lab ${previous.n}`]] as [string, string][]) : []),
@@ -224,7 +232,10 @@ export function nextStep(lab: Lab): string {
 
 function header(input: GuideInput, width: number): string[] {
   const { lab, mcpUrl } = input
-  const out = [chalk.dim('─'.repeat(width)), `${chalk.bold.cyan(`Lab ${lab.n}`)}  ${chalk.bold(lab.title)}`]
+  const out = [
+    chalk.dim('─'.repeat(width)),
+    `${chalk.bold.cyan(`${input.practice ? 'Practice: lab' : 'Lab'} ${lab.n}`)}  ${chalk.bold(lab.title)}`,
+  ]
   out.push(`  ${chalk.bold('MCP endpoint')}  ${chalk.cyan(mcpUrl)}`)
   for (const companion of input.companions ?? []) {
     out.push(`  ${chalk.bold(companion.name.padEnd(12))}  ${chalk.cyan(companion.base)} ${chalk.dim(`(${companion.portEnv} moves it)`)}`)
@@ -233,6 +244,7 @@ function header(input: GuideInput, width: number): string[] {
     const users = DEMO_USERS.map((user) => `${user.username} / ${user.password}`).join(', ')
     out.push(`  ${chalk.bold('demo users')}    ${users}`)
   }
+  if (input.practice) out.push(...input.practice)
   return out
 }
 
@@ -249,7 +261,7 @@ export function renderGuide(input: GuideInput): string {
   const width = Math.max(20, Math.min(columns, 72))
   const { setup, groups } = shownCommands(input.lab, input.port, input.mcpUrl, input.commands, columns - 2)
   const top = [...header(input, width), '']
-  const tail = ['', keyLegend(input.lab), nextStep(input.lab)]
+  const tail = ['', keyLegend(input.lab, input.practice !== undefined), nextStep(input.lab)]
   const indent = (lines: string[]) => lines.map((line) => (line.trimStart().startsWith('#') ? chalk.dim(`  ${line}`) : `  ${line}`))
   const body = [tryItTitle, ...indent(setup)]
   let shown = 0
@@ -276,7 +288,7 @@ export function renderFullGuide(input: GuideInput): string {
   if (input.extras?.length) out.push('', ...input.extras)
   out.push(
     '',
-    `${chalk.bold('Keys')}  ${keyLegend(input.lab)}`,
+    `${chalk.bold('Keys')}  ${keyLegend(input.lab, input.practice !== undefined)}`,
     chalk.dim(`  No Enter needed. The server's log lines appear dimmed below the guide; [h] shows the first screen again.`),
     nextStep(input.lab),
     '',
@@ -285,8 +297,8 @@ export function renderFullGuide(input: GuideInput): string {
 }
 
 /** Two lines that bring the guide back after long output (a walk, the checks, a diff). */
-export function shortHeader(lab: Lab): string {
-  return `${chalk.bold.cyan(`Lab ${lab.n}`)}  ${chalk.bold(lab.title)}\n${keyLegend(lab)}`
+export function shortHeader(lab: Lab, practice = false): string {
+  return `${chalk.bold.cyan(`${practice ? 'Practice: lab' : 'Lab'} ${lab.n}`)}  ${chalk.bold(lab.title)}\n${keyLegend(lab, practice)}`
 }
 
 /** What [w] prints in a lab without a client. */

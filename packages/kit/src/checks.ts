@@ -265,6 +265,8 @@ export interface RunOptions {
   print?: (line: string) => void
   /** print each curl command, whole, before its result */
   curl?: boolean
+  /** a line printed under a failed check (practice mode: which exercise it grades) */
+  note?: (check: Check) => string | undefined
 }
 
 /** Runs checks in order, printing each line as it finishes. */
@@ -276,6 +278,8 @@ export async function runAndPrint(checks: Check[], base: string, options: RunOpt
     const result = await runCheck(check, base, { onCommand })
     results.push(result)
     print(formatResult(result))
+    const note = result.ok ? undefined : options.note?.(check)
+    if (note) print(chalk.yellow(`    ${note}`))
   }
   const failed = results.filter((r) => !r.ok).length
   print(failed === 0 ? chalk.green(`${results.length} passed, 0 failed`) : chalk.red(`${results.length - failed} passed, ${failed} failed`))

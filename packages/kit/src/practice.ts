@@ -9,7 +9,8 @@ import { type Lab, labPath } from './labs.ts'
 import { ROOT } from './paths.ts'
 import { labFiles } from './snapshots.ts'
 
-export const PRACTICE_DIR = join(ROOT, 'practice')
+/** practice/, beside labs/ (a test points PRACTICE_DIR at a folder of its own, at the same depth). */
+export const PRACTICE_DIR = process.env.PRACTICE_DIR ?? join(ROOT, 'practice')
 
 /** Where lab N's practice copy lives. */
 export function practicePath(lab: Lab, file = ''): string {

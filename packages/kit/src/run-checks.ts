@@ -1,6 +1,6 @@
 // Running a lab's checks: against a server it starts on a free port, or one already running.
 import { spawnSync } from 'node:child_process'
-import { basename, dirname } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { chalk } from 'zx'
@@ -9,8 +9,9 @@ import { ensureDevKey } from './keys.ts'
 import { type Lab, DEFAULT_TARGET, findLab, labPath } from './labs.ts'
 import { startLab } from './lab-process.ts'
 
-export async function loadChecks(lab: Lab): Promise<Check[]> {
-  const module = await import(pathToFileURL(labPath(lab, 'check.ts')).href)
+/** A lab's checks; from `dir` when given (a practice copy: its checks then run the copy's own client or servers). */
+export async function loadChecks(lab: Lab, dir = labPath(lab)): Promise<Check[]> {
+  const module = await import(pathToFileURL(join(dir, 'check.ts')).href)
   return module.checks as Check[]
 }
 
@@ -52,18 +53,20 @@ export async function expectServerAt(base: string): Promise<void> {
 /** Runs lab `checksOf`'s checks against `base`, or against a fresh server of lab `serverOf`. */
 export async function checkLab(
   checksOf: Lab,
-  options: RunOptions & { base?: string; serverOf?: Lab; only?: (check: Check) => boolean } = {},
+  options: RunOptions & { base?: string; serverOf?: Lab; only?: (check: Check) => boolean; dir?: string } = {},
 ): Promise<CheckResult[]> {
   requireCurl()
   const print = options.print ?? console.log
-  const checks = (await loadChecks(checksOf)).filter(options.only ?? (() => true))
+  const checks = (await loadChecks(checksOf, options.dir)).filter(options.only ?? (() => true))
   if (options.base) {
     await expectServerAt(options.base)
     return runAndPrint(checks, options.base, options)
   }
   ensureDevKey()
   // An attacks lab has no server of its own: its checks get the default target's (and start any other they need).
-  const server = await startLab(options.serverOf ?? (checksOf.attacks ? findLab(String(DEFAULT_TARGET)) : checksOf))
+  const server = await startLab(options.serverOf ?? (checksOf.attacks ? findLab(String(DEFAULT_TARGET)) : checksOf), {
+    dir: options.serverOf ? undefined : options.dir,
+  })
   try {
     const which =
       server.server === server.lab

@@ -1,0 +1,181 @@
+// `npm run practice N`: the learner's copy of lab N in practice/NN-name/ (git-ignored), made once and kept
+// across runs, with its exercises stubbed; what the guide adds for it (hints, a solution's diff, which
+// exercise a failing check grades); and a watch that restarts the server when a practice file is saved.
+import { spawn } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, watch, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, relative } from 'node:path'
+import { createInterface } from 'node:readline/promises'
+import { chalk } from 'zx'
+import { type Exercise, exercisesOf, exercisesOfCheck } from '@workshop/kit/exercises'
+import { type Lab } from '@workshop/kit/labs'
+import { ROOT } from '@workshop/kit/paths'
+import {
+  type ExerciseState,
+  applySolution,
+  changedFiles,
+  exerciseState,
+  practicePath,
+  removePractice,
+  replaceRegion,
+  solutionBody,
+  writePractice,
+} from '@workshop/kit/practice'
+
+export interface Practice {
+  dir: string
+  exercises: Exercise[]
+}
+
+export interface PrepareOptions {
+  reset: boolean
+  /** exercises whose solution to put in (all of them when empty); undefined: none */
+  solution?: string[]
+  /** the learner said yes in advance (no terminal to ask in) */
+  yes: boolean
+  terminal: boolean
+}
+
+/** Asks a yes/no question in a terminal; no terminal means no, unless --yes said yes. */
+async function confirm(question: string, options: PrepareOptions): Promise<boolean> {
+  if (options.yes) return true
+  if (!options.terminal) return false
+  const rl = createInterface({ input: process.stdin, output: process.stdout })
+  try {
+    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim())
+  } finally {
+    rl.close()
+  }
+}
+
+const states = (lab: Lab, dir: string) =>
+  exercisesOf(lab).map((exercise) => `${exercise.name} (${exercise.file}): ${describeState(exerciseState(lab, exercise, dir))}`)
+
+const describeState = (state: ExerciseState) => ({ stub: 'to write', solution: 'solved', yours: 'your code' })[state]
+
+/** Makes (or keeps) practice/NN-name/; --reset and --solution never overwrite a learner's code without asking. */
+export async function preparePractice(lab: Lab, options: PrepareOptions): Promise<Practice> {
+  const exercises = exercisesOf(lab)
+  if (exercises.length === 0) throw new Error(`lab ${lab.n} has no exercises (labs 1 to 7 do): npm run step ${lab.n}`)
+  const dir = practicePath(lab)
+  const shown = relative(ROOT, dir)
+  if (options.reset && existsSync(dir)) {
+    const yours = exercises.filter((e) => exerciseState(lab, e, dir) === 'yours').map((e) => e.name)
+    const changed = changedFiles(lab, dir)
+    const loses = [...yours.map((name) => `exercise ${name}`), ...changed].join(', ')
+    if (loses && !(await confirm(`Start ${shown} over, and lose your code in ${loses}?`, options))) {
+      throw new Error(`${shown} keeps your code in ${loses}; to start over anyway: npm run practice ${lab.n} -- --reset --yes`)
+    }
+    removePractice(lab, dir)
+  }
+  if (!existsSync(dir)) {
+    writePractice(lab, dir)
+    console.log(chalk.bold(`made ${shown}/: lab ${lab.n} with ${exercises.length} exercise${exercises.length === 1 ? '' : 's'} to write`))
+  } else {
+    console.log(chalk.dim(`${shown}/ is yours from last time (npm run practice ${lab.n} -- --reset starts over)`))
+  }
+  if (options.solution !== undefined) {
+    const unknown = options.solution.filter((name) => !exercises.some((e) => e.name === name))
+    if (unknown.length > 0)
+      throw new Error(`lab ${lab.n} has no exercise ${unknown.join(', ')}: its exercises are ${exercises.map((e) => e.name).join(', ')}`)
+    const chosen = exercises.filter((e) => options.solution!.length === 0 || options.solution!.includes(e.name))
+    for (const exercise of chosen) {
+      if (
+        exerciseState(lab, exercise, dir) === 'yours' &&
+        !(await confirm(`Replace your code in ${exercise.name} with the solution?`, options))
+      ) {
+        console.log(chalk.yellow(`kept your code in ${exercise.name} (add --yes to replace it)`))
+        continue
+      }
+      applySolution(lab, exercise, dir)
+      console.log(chalk.dim(`put the solution of ${exercise.name} in ${shown}/${exercise.file}`))
+    }
+  }
+  for (const line of states(lab, dir)) console.log(chalk.dim(`  ${line}`))
+  return { dir, exercises }
+}
+
+/** The guide's lines about the practice copy: where it is and where each exercise stands. */
+export function practiceLines(lab: Lab, practice: Practice): string[] {
+  const parts = practice.exercises.map((e) => {
+    const state = exerciseState(lab, e, practice.dir)
+    const mark = state === 'stub' ? chalk.yellow('to write') : state === 'solution' ? chalk.green('solved') : chalk.cyan('yours')
+    return `${e.name} ${chalk.dim(`(${e.file})`)} ${mark}`
+  })
+  return [`  ${chalk.bold('practice')}      ${relative(ROOT, practice.dir)}/  ${parts.join(', ')}`]
+}
+
+/** Under a failed check: the exercise(s) it grades. */
+export function exerciseNote(lab: Lab, checkId: string): string | undefined {
+  const exercises = exercisesOfCheck(lab, checkId)
+  if (exercises.length === 0) return undefined
+  return `↳ exercise ${exercises.map((e) => `${e.name} (${e.file})`).join(' or ')}`
+}
+
+/** [h]: the next hint, exercise after exercise (the ones still to write first). */
+export class Hints {
+  private given = new Map<string, number>()
+  constructor(
+    private readonly lab: Lab,
+    private readonly practice: Practice,
+  ) {}
+
+  next(): string {
+    const order = [...this.practice.exercises].sort(
+      (a, b) =>
+        Number(exerciseState(this.lab, a, this.practice.dir) === 'solution') -
+        Number(exerciseState(this.lab, b, this.practice.dir) === 'solution'),
+    )
+    // the first exercise with a hint left; when every hint was given, start over
+    const exercise = order.find((e) => (this.given.get(e.name) ?? 0) < e.hints.length) ?? (this.given.clear(), order[0])
+    const n = this.given.get(exercise.name) ?? 0
+    this.given.set(exercise.name, n + 1)
+    return [
+      `${chalk.bold(`exercise ${exercise.name}`)} ${chalk.dim(`(${exercise.file}), hint ${n + 1} of ${exercise.hints.length}`)}`,
+      `  ${exercise.task}`,
+      `  ${chalk.cyan(exercise.hints[n])}`,
+    ].join('\n')
+  }
+}
+
+/** [s]: what the solution of one exercise would change in the learner's file, as a coloured diff. */
+export async function solutionDiff(lab: Lab, practice: Practice, exercise: Exercise): Promise<string> {
+  const file = join(practice.dir, exercise.file)
+  const mine = readFileSync(file, 'utf8')
+  const solved = replaceRegion(mine, exercise.name, solutionBody(lab, exercise))
+  const scratch = mkdtempSync(join(tmpdir(), 'solution-'))
+  const [a, b] = [join(scratch, 'yours.ts'), join(scratch, 'solution.ts')]
+  writeFileSync(a, mine)
+  writeFileSync(b, solved)
+  const diff = await new Promise<string>((resolve) => {
+    const git = spawn('git', ['diff', '--no-index', '--color=always', '--', a, b], { stdio: ['ignore', 'pipe', 'ignore'] })
+    let out = ''
+    git.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()))
+    git.once('close', () => resolve(out))
+    git.once('error', () => resolve(''))
+  })
+  const title = chalk.bold(`the solution of ${exercise.name}, against your ${relative(ROOT, file)}`)
+  if (diff === '') return `${title}\n${chalk.green('yours is the solution already')}\n`
+  return `${title}\n${diff.replace(/^(\S*)(diff --git|index |--- |\+\+\+ ).*\n/gm, '')}`
+}
+
+/**
+ * Calls `onSave` when a file of the practice copy is saved, once for a burst of writes (editors write
+ * twice, or write and rename). The checks file is not the learner's to change: it is the lab's.
+ */
+export function watchPractice(dir: string, onSave: (file: string) => void): () => void {
+  let timer: NodeJS.Timeout | undefined
+  let changed = ''
+  const watcher = watch(dir, { recursive: true }, (_event, name) => {
+    const file = String(name ?? '')
+    if (!/\.ts$/.test(file) || /(^|\/)check[^/]*\.ts$/.test(file)) return
+    changed = file
+    clearTimeout(timer)
+    timer = setTimeout(() => onSave(changed), 300)
+  })
+  watcher.on('error', () => {}) // a folder removed under us: nothing left to watch
+  return () => {
+    clearTimeout(timer)
+    watcher.close()
+  }
+}
