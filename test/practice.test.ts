@@ -67,6 +67,16 @@ describe('the exercises', () => {
       ).toHaveLength(1)
   })
 
+  it("each lab README's Practice table lists exactly the lab's exercises", () => {
+    for (const lab of LABS.filter((l) => exercisesOf(l).length > 0)) {
+      const readme = readFileSync(labPath(lab, 'README.md'), 'utf8')
+      const section = readme.slice(readme.indexOf('## Practice'), readme.indexOf('\n## ', readme.indexOf('## Practice') + 1))
+      expect(section, `labs/${lab.dir}/README.md has a Practice section`).toContain(`npm run practice ${lab.n}`)
+      const listed = [...section.matchAll(/^\| `([\w-]+)` \| `([^`]+)` \|/gm)].map((m) => [m[1], m[2]])
+      expect(listed, lab.dir).toEqual(exercisesOf(lab).map((e) => [e.name, e.file]))
+    }
+  })
+
   it('a fresh copy is all stubs; the solution put back makes it the lab again, byte for byte', () => {
     for (const lab of LABS.filter((l) => exercisesOf(l).length > 0)) {
       const dir = scratch(lab.dir)
