@@ -3,6 +3,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { defineConfig } from 'vitest/config'
 
+// The authorization servers' SQLite files go to a throwaway folder, not the learner's data/: for the
+// shared servers (test/global-setup.ts, in this process) and for every test file.
+process.env.DATA_DIR ??= mkdtempSync(join(tmpdir(), 'mcp-workshop-test-'))
+
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
@@ -11,7 +15,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 90_000,
     pool: 'forks',
-    // The authorization servers' SQLite files go to a throwaway folder, not the learner's data/.
-    env: { DATA_DIR: mkdtempSync(join(tmpdir(), 'mcp-workshop-test-')), FORCE_COLOR: '0' },
+    // Most of a test's time is spent waiting for lab processes and curl: three files at a time keep two
+    // cores busy without one test starving another.
+    maxWorkers: 3,
+    env: { DATA_DIR: process.env.DATA_DIR, FORCE_COLOR: '0' },
   },
 })

@@ -3,10 +3,10 @@
 // registration and the token endpoint, and lab 7's provider must do the same. Any other origin
 // still gets 403, preflight included (MCP transports, "Security Warning"; lab 1's origin.ts).
 // `npm run interop` drives the Inspector itself; this is the cheap part of it, for every lab.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { send } from '@workshop/kit/http'
-import { type RunningLab, startLab } from '@workshop/kit/lab-process'
 import { findLab } from '@workshop/kit/labs'
+import { type LabServer, sharedOrStarted } from './shared-labs.ts'
 
 const INSPECTOR = 'http://localhost:6274'
 const INSPECTOR_BY_IP = 'http://127.0.0.1:6274'
@@ -35,12 +35,9 @@ const listed = (header: string | string[] | undefined) =>
     .map((h) => h.trim())
 
 describe.each([1, 2, 3, 4, 5, 7])("lab %i's MCP server and the Inspector's origins", (n) => {
-  let lab: RunningLab
+  let lab: LabServer
   beforeAll(async () => {
-    lab = await startLab(findLab(n))
-  })
-  afterAll(async () => {
-    await lab?.stop()
+    lab = await sharedOrStarted(findLab(n))
   })
 
   it.each([INSPECTOR, INSPECTOR_BY_IP])('answers the preflight of %s for POST /mcp with its headers', async (origin) => {
@@ -95,14 +92,9 @@ describe.each([1, 2, 3, 4, 5, 7])("lab %i's MCP server and the Inspector's origi
 })
 
 describe("lab 7's provider and the Inspector's origins", () => {
-  let lab: RunningLab
   let issuer: string
   beforeAll(async () => {
-    lab = await startLab(findLab(7))
-    issuer = lab.companions.idp.base
-  })
-  afterAll(async () => {
-    await lab?.stop()
+    issuer = (await sharedOrStarted(findLab(7))).idp!
   })
 
   it('lets the Inspector read its discovery document and keys', async () => {

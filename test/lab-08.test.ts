@@ -6,9 +6,10 @@
 import { spawnSync } from 'node:child_process'
 import { afterAll, describe, expect, it } from 'vitest'
 import { leakedLines } from '@workshop/kit/attack-kit'
-import { DEFAULT_TARGET, LABS, baseLab, findLab, labExists } from '@workshop/kit/labs'
+import { DEFAULT_TARGET, LABS, type Lab, baseLab, findLab, labExists } from '@workshop/kit/labs'
 import { type RunningLab, startLab } from '@workshop/kit/lab-process'
 import { ROOT } from '@workshop/kit/paths'
+import { type LabServer, sharedOrStarted } from './shared-labs.ts'
 import { ATTACKS } from '../labs/08-attacks/attacks/index.ts'
 import { DEFENCES, type Defence } from '../labs/08-attacks/attacks/types.ts'
 import { type Report, type Result, breaches, declaredDefences, runBattery } from '../labs/08-attacks/battery.ts'
@@ -20,6 +21,17 @@ const running: RunningLab[] = []
 afterAll(async () => {
   await Promise.all(running.map((server) => server.stop()))
 })
+
+/** A lab of this file's own, stopped when it ends. */
+async function started(lab: Lab): Promise<LabServer> {
+  const server = await startLab(lab)
+  running.push(server)
+  return {
+    base: server.base,
+    mcpUrl: server.mcpUrl,
+    output: () => [server.output(), ...Object.values(server.companions).map((c) => c.output())].join('\n'),
+  }
+}
 
 const list = (results: Result[]) => results.map((r) => `${r.attack.id}: ${r.outcome} (${r.evidence})`).join('\n')
 const ofGroup = (report: Report, ...groups: string[]) => report.results.filter((r) => groups.includes(r.attack.group))
@@ -53,8 +65,8 @@ describe.concurrent('the battery against every lab', () => {
   it.each(targets.map((lab) => [lab.n, lab] as const))(
     'lab %i',
     async (_n, lab) => {
-      const server = await startLab(lab)
-      running.push(server)
+      // The shared server, but for lab 7: its checks rotate the provider's keys, which this battery would notice.
+      const server = lab.companions ? await started(lab) : await sharedOrStarted(lab)
       const report = await runBattery(server.base, lab)
 
       // No breach of what the lab declares, and every attack could run.
@@ -96,7 +108,7 @@ describe.concurrent('the battery against every lab', () => {
       }
 
       // RFC 6750 §5.3, MCP security: nothing the battery obtained (tokens, codes, secrets, passwords) is in a log line.
-      const logs = [server.output(), ...Object.values(server.companions).map((c) => c.output())].join('\n')
+      const logs = server.output()
       expect(leakedLines(logs, report.secrets)).toEqual([])
     },
     TIMEOUT,
@@ -146,8 +158,7 @@ describe('the commands', () => {
   it(
     "the battery exits 1 exactly when a declared defence is breached: lab 3's server judged by lab 4's declarations",
     async () => {
-      const server = await startLab(findLab('3'))
-      running.push(server)
+      const server = await sharedOrStarted(findLab('3'))
       const { status, out } = run(['labs/08-attacks/battery.ts', '--target', '4', server.base])
       expect(out).toMatch(/BREACH: lab 4 declares scope-gate/)
       expect(status).toBe(1)

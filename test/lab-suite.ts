@@ -1,20 +1,17 @@
-// One vitest test per check of a lab, against a server started on a free port.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+// One vitest test per check of a lab, against the lab's shared server (test/global-setup.ts).
+import { beforeAll, describe, expect, it } from 'vitest'
 import { runCheck } from '@workshop/kit/checks'
 import { findLab } from '@workshop/kit/labs'
-import { type RunningLab, startLab } from '@workshop/kit/lab-process'
 import { loadChecks } from '@workshop/kit/run-checks'
+import { type LabServer, sharedOrStarted } from './shared-labs.ts'
 
 export async function labSuite(n: number): Promise<void> {
   const lab = findLab(String(n))
   const checks = await loadChecks(lab)
   describe(`lab ${lab.n} (${lab.dir})`, () => {
-    let server: RunningLab
+    let server: LabServer
     beforeAll(async () => {
-      server = await startLab(lab)
-    })
-    afterAll(async () => {
-      await server?.stop()
+      server = await sharedOrStarted(lab)
     })
     it.each(checks.map((check) => [check.id, check] as const))('%s', async (_id, check) => {
       const result = await runCheck(check, server.base)

@@ -44,8 +44,19 @@ function expectStepUp(reply: Reply, scopes: string, t: CheckContext): void {
 /**
  * From lab 5 on, a token comes from the authorization server: a demo user signs in and consents
  * (bob may read, alice may also write, carol may also purge). `npm run token`'s are refused.
+ * One sign-in per user and scope for a whole run: these checks are about the gate, not the sign-in.
  */
-const issued = async (t: CheckContext, user: string, scope: string) => (await (await t.oauth()).tokens({ user, scope })).access_token
+const tokens = new Map<string, Promise<string>>()
+function issued(t: CheckContext, user: string, scope: string): Promise<string> {
+  const key = `${t.base} ${user} ${scope}`
+  let token = tokens.get(key)
+  if (token === undefined) {
+    token = t.oauth().then(async (as) => (await as.tokens({ user, scope })).access_token)
+    token.catch(() => tokens.delete(key))
+    tokens.set(key, token)
+  }
+  return token
+}
 
 /** GET a URL a client was handed, and its JSON (RFC 9728 §3.2, RFC 8414 §3.2: 200 and application/json). */
 async function metadata(url: string): Promise<any> {

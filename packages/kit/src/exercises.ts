@@ -368,6 +368,7 @@ export const EXERCISES: readonly Exercise[] = [
       'introspect-no-auth',
       'introspect-active',
       'introspect-inactive',
+      'sign-in-limit',
     ],
   },
   {
