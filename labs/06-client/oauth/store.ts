@@ -152,13 +152,17 @@ export type Store = ReturnType<typeof openStore>
 export function openStore(file: string) {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
   const db = new Database(file)
-  db.pragma('journal_mode = WAL') // readers never wait for the writer
-  db.pragma('foreign_keys = ON')
-  db.pragma('busy_timeout = 2000')
+  db.exec('PRAGMA journal_mode = WAL') // readers never wait for the writer
+  db.exec('PRAGMA foreign_keys = ON')
+  db.exec('PRAGMA busy_timeout = 2000')
   db.exec(SCHEMA)
 
-  const one = <T>(sql: string, ...params: unknown[]) => db.prepare(sql).get(...params) as T | undefined
-  const run = (sql: string, ...params: unknown[]) => db.prepare(sql).run(...params)
+  // Each statement is prepared once and kept while the store lives (pragmas go through exec, which keeps none):
+  // on Node 24, better-sqlite3 12 can abort the whole process when the garbage collector finalises a dropped one.
+  const statements = new Map<string, Database.Statement>()
+  const prepared = (sql: string) => statements.get(sql) ?? statements.set(sql, db.prepare(sql)).get(sql)!
+  const one = <T>(sql: string, ...params: unknown[]) => prepared(sql).get(...params) as T | undefined
+  const run = (sql: string, ...params: unknown[]) => prepared(sql).run(...params)
 
   return {
     // ---- clients (RFC 7591 registrations and fetched client ID metadata documents)
