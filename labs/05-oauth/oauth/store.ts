@@ -178,17 +178,20 @@ export type Store = ReturnType<typeof openStore>
 export function openStore(file: string) {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
   const db = new Database(file)
-  db.pragma('journal_mode = WAL') // readers never wait for the writer
-  db.pragma('foreign_keys = ON')
-  db.pragma('busy_timeout = 2000')
+  db.exec('PRAGMA journal_mode = WAL') // readers never wait for the writer
+  db.exec('PRAGMA foreign_keys = ON')
+  db.exec('PRAGMA busy_timeout = 2000')
   db.exec(SCHEMA)
+  // Each statement is prepared once and kept while the store lives (pragmas go through exec, which keeps none):
+  // on Node 24, better-sqlite3 12 can abort the whole process when the garbage collector finalises a dropped one.
+  const statements = new Map<string, Database.Statement>()
+  const prepared = (sql: string) => statements.get(sql) ?? statements.set(sql, db.prepare(sql)).get(sql)!
+  const one = <T>(sql: string, ...params: unknown[]) => prepared(sql).get(...params) as T | undefined
+  const run = (sql: string, ...params: unknown[]) => prepared(sql).run(...params)
   for (const [table, column] of ADDED_COLUMNS) {
-    const columns = db.pragma(`table_info(${table})`) as { name: string }[]
+    const columns = prepared(`PRAGMA table_info(${table})`).all() as { name: string }[]
     if (!columns.some((c) => c.name === column.split(' ')[0])) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column}`)
   }
-
-  const one = <T>(sql: string, ...params: unknown[]) => db.prepare(sql).get(...params) as T | undefined
-  const run = (sql: string, ...params: unknown[]) => db.prepare(sql).run(...params)
   const saveTokens = ({ access, refresh }: IssuedTokens) => {
     run(
       `INSERT INTO access_tokens (jti, grant_id, client_id, sub, scope, issued_at, expires_at, revoked_at)

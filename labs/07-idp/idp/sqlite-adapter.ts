@@ -17,7 +17,7 @@ const now = () => Math.floor(Date.now() / 1000)
 export function sqliteAdapter(file: string) {
   mkdirSync(dirname(file), { recursive: true })
   const db = new Database(file)
-  db.pragma('journal_mode = WAL') // readers do not wait for the writer
+  db.exec('PRAGMA journal_mode = WAL') // readers do not wait for the writer; exec, as every statement here is kept (see lab 5's store.ts)
   process.once('exit', () => db.close()) // a clean close folds the write-ahead log back into the file
   db.exec(`
     CREATE TABLE IF NOT EXISTS oidc (

@@ -1,0 +1,127 @@
+// Lab 2's checks: `npm run check 2`. Valid tokens get in; every forged, stale or misdirected one gets 401.
+// Each check sends a curl command and says what the answer must be; `-- --curl` prints every command.
+import { randomUUID } from 'node:crypto'
+import { calculateJwkThumbprint, type JWK } from 'jose'
+import { $ } from 'zx'
+import {
+  type CheckContext,
+  JSON_RPC,
+  assert,
+  bearer,
+  check,
+  exchange,
+  expectChallenge,
+  expectEqual,
+  expectStatus,
+  hmacWithPublicKey,
+  rpc,
+  rpcResult,
+  runIfMain,
+  selfSignedToken,
+  tamperedToken,
+  unsignedToken,
+} from '@workshop/kit/checks'
+
+const readNotes = rpc('tools/call', { name: 'read_notes', arguments: {} })
+
+/** A token that must be refused with 401 invalid_token (RFC 6750 §3.1). */
+const refused = (id: string, title: string, spec: string, token: (t: CheckContext) => Promise<string>) =>
+  check(id, `${title} → 401 invalid_token`, spec, async (t) => {
+    const reply = await exchange($`curl -si ${t.mcp} ${JSON_RPC} ${bearer(await token(t))} --data ${readNotes}`)
+    expectChallenge(reply, 401, 'invalid_token')
+  })
+
+/** A malformed Authorization header that must be refused with 400 invalid_request (RFC 6750 §3.1). */
+const malformed = async (t: CheckContext, authorization: string) => {
+  const reply = await exchange($`curl -si ${t.mcp} ${JSON_RPC} -H ${`Authorization: ${authorization}`} --data ${readNotes}`)
+  expectChallenge(reply, 400, 'invalid_request')
+}
+
+export const checks = [
+  check('jwks', '/.well-known/jwks.json serves the public key only, kid = RFC 7638 thumbprint', 'RFC 7517 §5, RFC 7638 §3', async (t) => {
+    const reply = await exchange($`curl -si ${t.url('/.well-known/jwks.json')}`)
+    expectStatus(reply, 200)
+    const [key] = reply.json?.keys ?? []
+    assert(key !== undefined, 'the key set is empty')
+    for (const secret of ['d', 'p', 'q', 'dp', 'dq', 'qi']) assert(!(secret in key), `the JWKS leaks the private parameter "${secret}"`)
+    expectEqual(key.kid, await calculateJwkThumbprint(key as JWK), 'kid')
+    expectEqual(key.alg, 'RS256', 'alg')
+  }),
+
+  check('no-token', 'no token → 401 with a Bearer challenge and no error code', 'RFC 6750 §3.1', async (t) => {
+    const reply = await exchange($`curl -si ${t.mcp} ${JSON_RPC} --data ${readNotes}`)
+    expectChallenge(reply, 401, undefined)
+    assert(reply.challenge?.params.realm !== undefined, 'the challenge has no realm')
+  }),
+
+  check('other-scheme', 'Basic credentials are not a Bearer token → 401 without an error code', 'RFC 6750 §3.1', async (t) => {
+    const basic = 'Authorization: Basic YWxpY2U6cGFzc3dvcmQ='
+    expectChallenge(await exchange($`curl -si ${t.mcp} ${JSON_RPC} -H ${basic} --data ${readNotes}`), 401, undefined)
+  }),
+
+  check(
+    'malformed-header',
+    '"Bearer" with no token, two tokens or illegal characters → 400 invalid_request',
+    'RFC 6750 §2.1, §3.1',
+    async (t) => {
+      for (const authorization of ['Bearer', 'Bearer a b', 'Bearer a,b', 'Bearer "quoted"']) await malformed(t, authorization)
+    },
+  ),
+
+  check('token-in-url', 'a token in the query string → 400 invalid_request', 'OAuth 2.1 §5.2', async (t) => {
+    const token = await t.token()
+    const reply = await exchange($`curl -si ${`${t.mcp}?access_token=${token}`} ${JSON_RPC} ${bearer(token)} --data ${readNotes}`)
+    expectChallenge(reply, 400, 'invalid_request')
+  }),
+
+  check('valid-token', 'a valid token reads notes, and the tools see its sub and scopes', 'RFC 9068 §4, RFC 6750 §2.1', async (t) => {
+    const token = await t.token({ sub: 'alice', scope: 'notes:read' })
+    const text = rpcResult(await exchange($`curl -si ${t.mcp} ${JSON_RPC} ${bearer(token)} --data ${readNotes}`)).content?.[0]?.text
+    assert(text?.startsWith('Notes of alice (scopes: notes:read)'), `unexpected answer: ${text}`)
+  }),
+
+  check('notes-per-sub', "notes belong to the token's sub: bob does not see alice's note", 'RFC 9068 §2.2 (sub)', async (t) => {
+    const note = `alice only ${randomUUID()}`
+    const alice = await t.token({ sub: 'alice', scope: 'notes:read notes:write' })
+    const add = rpc('tools/call', { name: 'add_note', arguments: { text: note } })
+    rpcResult(await exchange($`curl -si ${t.mcp} ${JSON_RPC} ${bearer(alice)} --data ${add}`))
+    const bob = await t.token({ sub: 'bob' })
+    const bobs = rpcResult(await exchange($`curl -si ${t.mcp} ${JSON_RPC} ${bearer(bob)} --data ${readNotes}`))
+    assert(!bobs.content?.[0]?.text?.includes(note), "bob can read alice's note")
+    const mine = rpcResult(await exchange($`curl -si ${t.mcp} ${JSON_RPC} ${bearer(alice)} --data ${readNotes}`))
+    assert(mine.content?.[0]?.text?.includes(note), 'alice cannot read her own note')
+  }),
+
+  refused('garbage', 'a token that is not a JWT', 'RFC 7519 §7.2', async () => 'not-a-jwt'),
+  refused('alg-none', 'alg "none" (unsigned)', 'RFC 8725 §3.1', (t) => unsignedToken({ port: t.port }, 'none')),
+  refused('alg-none-case', 'alg "nOnE" (case games)', 'RFC 8725 §3.1', (t) => unsignedToken({ port: t.port }, 'nOnE')),
+  refused('alg-hs256', 'HS256 signed with the public key as secret', 'RFC 8725 §2.1, §3.1', (t) => hmacWithPublicKey({ port: t.port })),
+  refused('tampered', 'payload altered after signing (scope widened)', 'RFC 7515 §5.2', (t) => tamperedToken({ port: t.port })),
+  refused('header-jwk', 'signed by a key offered in the header (jwk)', 'RFC 8725 §3.10', (t) => selfSignedToken({ port: t.port }, 'jwk')),
+  refused('header-jku', 'signed by a key offered by URL (jku)', 'RFC 8725 §3.10', (t) => selfSignedToken({ port: t.port }, 'jku')),
+  refused('header-x5u', 'signed by a certificate offered by URL (x5u)', 'RFC 8725 §3.10', (t) => selfSignedToken({ port: t.port }, 'x5u')),
+  refused('foreign-key', "signed by a stranger's key under our kid", 'RFC 7515 §5.2', (t) => selfSignedToken({ port: t.port }, 'none')),
+  refused('no-kid', 'no kid in the header', 'RFC 7515 §4.1.4', (t) => t.token({ header: { kid: undefined } })),
+  refused('unknown-kid', 'a kid this server does not know', 'RFC 7517 §4.5', (t) => t.token({ header: { kid: 'rotated-away' } })),
+  refused('expired', 'expired a minute ago', 'RFC 7519 §4.1.4', (t) => t.token({ ttl: -60 })),
+  refused('no-exp', 'no exp at all', 'RFC 9068 §2.2', (t) => t.token({ claims: { exp: undefined } })),
+  refused('not-yet-valid', 'nbf an hour from now', 'RFC 7519 §4.1.5', (t) =>
+    t.token({ claims: { nbf: Math.floor(Date.now() / 1000) + 3600 } }),
+  ),
+  refused('iss-other', 'issued by another issuer', 'RFC 9068 §4', (t) => t.token({ claims: { iss: 'https://evil.example' } })),
+  refused('iss-slash', 'issuer with a trailing slash', 'RFC 9068 §4, RFC 8414 §3.3', (t) => t.token({ claims: { iss: `${t.base}/` } })),
+  refused('iss-case', 'issuer in another case (HTTP://…)', 'RFC 9068 §4', (t) => t.token({ claims: { iss: t.base.toUpperCase() } })),
+  refused('iss-localhost', 'issuer localhost instead of 127.0.0.1', 'RFC 9068 §4', (t) =>
+    t.token({ claims: { iss: `http://localhost:${t.port}` } }),
+  ),
+  refused('aud-other', 'audience another resource', 'RFC 8707 §2, MCP token passthrough', (t) => t.token({ aud: `${t.base}/other-mcp` })),
+  refused('aud-issuer', 'audience the issuer, not the resource', 'RFC 9068 §4', (t) => t.token({ aud: t.base })),
+  refused('aud-client', 'audience the client id', 'RFC 9068 §4', (t) => t.token({ aud: 'workshop-dev-token' })),
+  refused('aud-slash', 'audience with a trailing slash', 'RFC 9068 §4', (t) => t.token({ aud: `${t.mcp}/` })),
+  refused('typ-jwt', 'typ "JWT" (an ID token, not an access token)', 'RFC 9068 §2.1, §4', (t) => t.token({ header: { typ: 'JWT' } })),
+  refused('typ-missing', 'no typ header', 'RFC 9068 §4', (t) => t.token({ header: { typ: undefined } })),
+  refused('no-sub', 'no sub claim', 'RFC 9068 §2.2', (t) => t.token({ claims: { sub: undefined } })),
+  refused('no-client-id', 'no client_id claim', 'RFC 9068 §2.2', (t) => t.token({ claims: { client_id: undefined } })),
+]
+
+await runIfMain(import.meta.url)
