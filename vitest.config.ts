@@ -18,6 +18,8 @@ export default defineConfig({
     // Most of a test's time is spent waiting for lab processes and curl: three files at a time keep two
     // cores busy without one test starving another.
     maxWorkers: 3,
+    // and inside a file, at most three concurrent tests at a time (each may start a lab)
+    maxConcurrency: 3,
     env: { DATA_DIR: process.env.DATA_DIR, FORCE_COLOR: '0' },
   },
 })
