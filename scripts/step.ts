@@ -25,7 +25,7 @@ import { createInterface } from 'node:readline'
 import { chalk } from 'zx'
 import { diffLabs } from './lib/diff.ts'
 import {
-  DEFAULT_SCOPE,
+  TOKEN_SCOPE,
   GUIDE_TOKEN_TTL,
   type GuideInput,
   UNSUPPORTED_RUNTIME_NOTE,
@@ -493,7 +493,7 @@ async function guide(lab: Lab): Promise<void> {
           return 'none'
         }
         console.log()
-        const answer = await ask(`scopes (space-separated) [${DEFAULT_SCOPE}]: `)
+        const answer = await ask(`scopes (space-separated) [${TOKEN_SCOPE}]: `)
         if (answer === undefined) {
           console.log(chalk.dim('no token minted'))
           return 'none'

