@@ -1,28 +1,22 @@
 // The sign-in and consent pages in a real browser: headless Chromium (the system's, driven by
 // playwright-core) signs in as alice through the form, approves, and lands on the client's
 // loopback callback with code, state and iss. Then the client redeems the code.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type BrowserContext, chromium } from 'playwright-core'
+import { CHROMIUM, CHROMIUM_ARGS, CHROMIUM_MISSING } from '@workshop/kit/chromium'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type RunningLab, startLab } from '@workshop/kit/lab-process'
 import { findLab } from '@workshop/kit/labs'
 import { pkcePair } from '@workshop/kit/authorization-request'
 import { authorizationServerAt } from '@workshop/kit/oauth-client'
 
-// CHROMIUM_PATH names any Chromium or Chrome (on macOS, e.g. /Applications/Google Chrome.app/Contents/MacOS/Google Chrome).
-const CHROMIUM = [process.env.CHROMIUM_PATH, '/usr/lib/chromium/chromium', '/usr/bin/chromium'].find(
-  (path) => path !== undefined && existsSync(path),
-)
-const MISSING =
-  `no Chromium at ${process.env.CHROMIUM_PATH ?? '/usr/lib/chromium/chromium or /usr/bin/chromium'} ` +
-  '(install it with: sudo apt-get install chromium, or set CHROMIUM_PATH)'
 // On a learner's machine a missing browser skips this one test, saying why; in CI it must run.
 const skip = CHROMIUM === undefined && !process.env.CI
-if (skip) console.warn(`browser-consent.test.ts skipped: ${MISSING}`)
+if (skip) console.warn(`browser-consent.test.ts skipped: ${CHROMIUM_MISSING}`)
 
 describe.skipIf(skip)('consent in a real browser (lab 5)', () => {
   let lab: RunningLab
@@ -36,21 +30,13 @@ describe.skipIf(skip)('consent in a real browser (lab 5)', () => {
   })
 
   beforeAll(async () => {
-    if (CHROMIUM === undefined) throw new Error(`CI must run the browser test, but there is ${MISSING}`)
+    if (CHROMIUM === undefined) throw new Error(`CI must run the browser test, but there is ${CHROMIUM_MISSING}`)
     await new Promise<void>((resolve) => callback.listen(0, '127.0.0.1', resolve))
     lab = await startLab(findLab('5'), { env: { DATA_DIR: mkdtempSync(join(tmpdir(), 'lab5-browser-')) } })
     browser = await chromium.launchPersistentContext(userDataDir, {
       executablePath: CHROMIUM,
       headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
+      args: CHROMIUM_ARGS,
     })
   })
   afterAll(async () => {

@@ -1,5 +1,5 @@
 // `npm run diff A B`: the command, and the file-by-file diff underneath it.
-import { spawn, spawnSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -8,21 +8,12 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { diffDirs, formatDiff, listFiles } from '../scripts/lib/diff.ts'
 import { pager } from '../scripts/lib/pager.ts'
 import { LABS } from '@workshop/kit/labs'
+import { runScript } from './commands.ts'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const TIMEOUT = 60_000
 
-function diffCommand(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/diff.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-    child.once('error', reject)
-    child.once('close', (code) => resolve({ code, stdout, stderr }))
-  })
-}
+const diffCommand = (args: string[]) => runScript('diff.ts', args)
 
 describe('npm run diff', () => {
   it(

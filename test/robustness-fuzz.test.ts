@@ -383,6 +383,17 @@ async function expectHealthy(processes: RunningProcess[], base: string, known: K
 
 const form = (url: string, ...fields: string[]): Endpoint => ({ method: 'POST', url, body: 'form', fields })
 
+/** The back-channel endpoints every authorization server of the workshop has, and their fields. */
+function backChannel(m: Record<string, any>): Endpoint[] {
+  const tokenFields = ['grant_type', 'code', 'code_verifier', 'redirect_uri', 'resource', 'refresh_token', 'scope']
+  return [
+    form(m.token_endpoint, ...tokenFields, 'client_id', 'client_secret'),
+    { method: 'POST', url: m.registration_endpoint, body: 'json' },
+    form(m.revocation_endpoint, 'token', 'token_type_hint', 'client_id', 'client_secret'),
+    form(m.introspection_endpoint, 'token', 'token_type_hint', 'client_id', 'client_secret'),
+  ]
+}
+
 describe('fuzzing (seeded, bounded)', () => {
   it(
     `lab 5: 360 malformed requests at every endpoint (seed ${SEED}), plus raw-socket oddities`,
@@ -407,21 +418,7 @@ describe('fuzzing (seeded, bounded)', () => {
         },
         form(known.login.action, ...Object.keys(known.login.hidden), 'username', 'password'),
         form(known.consentAction, ...Object.keys(known.login.hidden), 'decision'),
-        form(
-          m.token_endpoint,
-          'grant_type',
-          'code',
-          'code_verifier',
-          'redirect_uri',
-          'resource',
-          'refresh_token',
-          'scope',
-          'client_id',
-          'client_secret',
-        ),
-        { method: 'POST', url: m.registration_endpoint, body: 'json' },
-        form(m.revocation_endpoint, 'token', 'token_type_hint', 'client_id', 'client_secret'),
-        form(m.introspection_endpoint, 'token', 'token_type_hint', 'client_id', 'client_secret'),
+        ...backChannel(m),
         { method: 'GET', url: `${server.base}/authorize/%ff%fe`, body: 'none' },
         { method: 'POST', url: `${server.base}//token`, body: 'form', fields: ['grant_type'] },
         { method: 'GET', url: `${server.base}/nope/%00`, body: 'none' },
@@ -470,21 +467,7 @@ describe('fuzzing (seeded, bounded)', () => {
         form(known.login.action, ...Object.keys(known.login.hidden), 'username', 'password'),
         form(known.consentAction, ...Object.keys(known.login.hidden), 'decision'),
         { method: 'GET', url: known.login.action.replace(/\/login$/, ''), body: 'none' },
-        form(
-          m.token_endpoint,
-          'grant_type',
-          'code',
-          'code_verifier',
-          'redirect_uri',
-          'resource',
-          'refresh_token',
-          'scope',
-          'client_id',
-          'client_secret',
-        ),
-        { method: 'POST', url: m.registration_endpoint, body: 'json' },
-        form(m.revocation_endpoint, 'token', 'token_type_hint', 'client_id', 'client_secret'),
-        form(m.introspection_endpoint, 'token', 'token_type_hint', 'client_id', 'client_secret'),
+        ...backChannel(m),
         { method: 'GET', url: `${idp}/interaction/%zz`, body: 'none' },
         { method: 'GET', url: `${idp}/dev/keys`, body: 'none' },
       ]

@@ -1,31 +1,11 @@
 // `npm run -s token`: the dev tokens of labs 2–4, and the expired one lab 2's README mints with `--ttl -1m`.
-import { spawn } from 'node:child_process'
 import { decodeJwt, importJWK, jwtVerify } from 'jose'
 import { describe, expect, it } from 'vitest'
 import { readDevKey } from '@workshop/kit/keys'
-import { ROOT } from '@workshop/kit/paths'
+import { type Run, runCommand, runScript } from './commands.ts'
 
-interface Run {
-  code: number | null
-  stdout: string
-  stderr: string
-}
-
-function run(command: string, args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const env = { ...process.env }
-    delete env.PORT // the default port, 9000, as in a learner's terminal
-    const child = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-    child.once('error', reject)
-    child.once('close', (code) => resolve({ code, stdout, stderr }))
-  })
-}
-
-const token = (...args: string[]) => run(process.execPath, ['--import', 'tsx', 'scripts/token.ts', ...args])
+// the default port, 9000, as in a learner's terminal
+const token = (...args: string[]) => runScript('token.ts', args, { PORT: undefined })
 
 /** The one line a successful run prints: a compact JWS. */
 function printedToken(result: Run): string {
@@ -45,7 +25,7 @@ async function verify(jwt: string) {
 
 describe('npm run token', () => {
   it('`npm run -s token -- --ttl -1m`, as lab 2 prints it: a well-signed token that expired a minute ago', async () => {
-    const jwt = printedToken(await run('npm', ['run', '-s', 'token', '--', '--ttl', '-1m']))
+    const jwt = printedToken(await runCommand('npm', ['run', '-s', 'token', '--', '--ttl', '-1m'], { PORT: undefined }))
     const { exp, iat } = decodeJwt(jwt)
     expect(exp! - iat!).toBe(-60)
     // jose checks the signature before the claims: ERR_JWT_EXPIRED means signed by the dev key, and expired.

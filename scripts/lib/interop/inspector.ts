@@ -2,10 +2,10 @@
 // Chromium, talks to the lab itself (browser → server, so CORS decides), as a learner clicks it:
 // Streamable HTTP, the URL, Connection Type "Direct", Connect, sign in, Tools, List Tools, Run Tool.
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type Browser, type Page, chromium } from 'playwright-core'
+import { CHROMIUM, CHROMIUM_ARGS, CHROMIUM_MISSING } from '@workshop/kit/chromium'
 import { portIsFree } from '@workshop/kit/lab-process'
 import { ROOT } from '@workshop/kit/paths'
 import { CAPABILITIES, type Row, type SignIn, type Target, fail, makeUnusable, oneLine, pass } from './common.ts'
@@ -17,10 +17,6 @@ const UI_PORT = 6274
 const PROXY_PORT = 6277
 const STEP_MS = 90_000 // a busy machine can take this long to render a page; a failure shows at once
 
-export const CHROMIUM = [process.env.CHROMIUM_PATH, '/usr/lib/chromium/chromium', '/usr/bin/chromium'].find(
-  (path) => path !== undefined && existsSync(path),
-)
-
 export interface Inspector {
   /** its page, with the session token it printed */
   url: string
@@ -30,7 +26,7 @@ export interface Inspector {
 
 /** Starts the Inspector on its default ports, as `npx @modelcontextprotocol/inspector@1.0.3` does, and a headless Chromium. */
 export async function startInspector(): Promise<Inspector> {
-  if (CHROMIUM === undefined) throw new Error('no Chromium (install it with: sudo apt-get install chromium, or set CHROMIUM_PATH)')
+  if (CHROMIUM === undefined) throw new Error(CHROMIUM_MISSING)
   for (const port of [UI_PORT, PROXY_PORT]) {
     if (!(await portIsFree(port))) throw new Error(`port ${port} is in use (another MCP Inspector?): stop it and run again`)
   }
@@ -74,15 +70,7 @@ export async function startInspector(): Promise<Inspector> {
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    args: CHROMIUM_ARGS,
   })
   return {
     url,
