@@ -367,7 +367,7 @@ describe('npm run step in a terminal', () => {
       expect(pasted.stdout, pasted.stderr).toBe('200')
 
       let mark = step.press('t')
-      await step.waitFor(/scopes \(space-separated\) \[notes:read\]:/, mark)
+      await step.waitFor(/scopes \(space-separated\) \[notes:read notes:write\]:/, mark)
       mark = step.press('notes:read\r')
       await step.waitFor(new RegExp(`export TOKEN=${JWT.source}`), mark)
       const token = jwtAfter(step.text.slice(mark))
@@ -377,10 +377,10 @@ describe('npm run step in a terminal', () => {
 
       // a second time, Enter takes the default (and the key that asked is not part of the answer)
       mark = step.press('t')
-      await step.waitFor(/scopes \(space-separated\) \[notes:read\]:/, mark)
+      await step.waitFor(/scopes \(space-separated\) \[notes:read notes:write\]:/, mark)
       mark = step.press('\r')
       await step.waitFor(new RegExp(`export TOKEN=${JWT.source}`), mark)
-      expect(decodeJwt(jwtAfter(step.text.slice(mark))).scope).toBe('notes:read')
+      expect(decodeJwt(jwtAfter(step.text.slice(mark))).scope).toBe('notes:read notes:write')
 
       // the server takes it
       const reply = await fetch(mcpUrl, {
