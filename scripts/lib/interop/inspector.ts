@@ -170,10 +170,23 @@ export async function driveInspector(inspector: Inspector, target: Target): Prom
       row.initialize = pass()
     } catch {
       // Back from the sign-in, it sometimes shows "Disconnected" (its own two authorization requests raced);
-      // it holds the tokens, so a person clicks Connect once more.
+      // a person clicks Connect once more, and signs in again if the race cost it the tokens.
       await page.getByRole('button', { name: 'Connect', exact: true }).click()
-      await connected.waitFor({ timeout: STEP_MS })
-      row.initialize = pass('back from the sign-in it showed Disconnected: Connect, clicked again, worked')
+      const next = await Promise.race([
+        connected.waitFor({ timeout: STEP_MS }).then(() => 'connected' as const),
+        page
+          .locator('input[name=password]')
+          .waitFor({ timeout: STEP_MS })
+          .then(() => 'sign-in' as const),
+      ])
+      if (next === 'sign-in') {
+        await signInOnPage(page, target.user)
+        await page.waitForURL(new RegExp(`^http://localhost:${UI_PORT}/`), { timeout: STEP_MS })
+        await connected.waitFor({ timeout: STEP_MS })
+      }
+      row.initialize = pass(
+        `back from the sign-in it showed Disconnected: Connect, clicked again${next === 'sign-in' ? ', signed in again' : ''}, worked`,
+      )
     }
 
     await page.getByRole('tab', { name: 'Tools' }).click()
@@ -216,7 +229,7 @@ export async function driveInspector(inspector: Inspector, target: Target): Prom
   } catch (error) {
     if (process.env.INTEROP_DEBUG) await page.screenshot({ path: join(tmpdir(), `inspector-lab${target.n}.png`), fullPage: true })
     const next = CAPABILITIES.find((c) => !(c in row))
-    if (next) row[next] = fail(oneLine(error))
+    if (next) row[next] = fail(`${oneLine(error)} (the page was at ${page.url().split('?')[0]})`)
   } finally {
     await context.close()
   }
