@@ -2,7 +2,7 @@
 // curl command; --curl prints every command, whole, before its result; --part runs one part of lab 5's lesson.
 import { parseArgs } from 'node:util'
 import { chalk } from 'zx'
-import { partsOf } from '@workshop/kit/exercises'
+import { findPart } from '@workshop/kit/exercises'
 import { findLab, UnknownLabError } from '@workshop/kit/labs'
 import { CurlMissingError, checkLab } from '@workshop/kit/run-checks'
 import { npmKeptOption, optionError } from './lib/options.ts'
@@ -18,15 +18,7 @@ try {
     process.exit(2)
   }
   const lab = findLab(positionals[0])
-  const part = values.part === undefined ? undefined : partsOf(lab).find((p) => String(p.part) === values.part)
-  if (values.part !== undefined && part === undefined) {
-    const parts = partsOf(lab)
-    throw new Error(
-      parts.length === 0
-        ? `lab ${lab.n} is not taken in parts (lab 5 is)`
-        : `lab ${lab.n} has parts ${parts.map((p) => p.part).join(', ')}:\n${parts.map((p) => `  ${p.part}  ${p.title}`).join('\n')}`,
-    )
-  }
+  const part = values.part === undefined ? undefined : findPart(lab, values.part)
   if (part) console.log(`part ${part.part} of lab ${lab.n}: ${part.title}`)
   const results = await checkLab(lab, {
     base: values.base,

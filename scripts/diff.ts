@@ -1,10 +1,12 @@
-// npm run diff A B [-- --all]: what changed from lab A to lab B (code only; --all adds the READMEs).
+// npm run diff A B [-- --all] [-- --part P]: what changed from lab A to lab B (code only; --all adds the READMEs;
+// --part keeps the files one part of lab 5's lesson reads).
 // In a terminal it pages the diff ($PAGER, or less -R); piped (| head), it stops quietly when the reader does.
 import { parseArgs } from 'node:util'
 import { chalk } from 'zx'
 import { diffLabs } from './lib/diff.ts'
-import { optionError } from './lib/options.ts'
+import { npmKeptOption, optionError } from './lib/options.ts'
 import { page } from './lib/pager.ts'
+import { findPart } from '@workshop/kit/exercises'
 import { findLab, UnknownLabError } from '@workshop/kit/labs'
 
 // `npm run -s diff 4 5 | head -1`: head has all it wants and closes the pipe
@@ -14,18 +16,27 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 })
 
 try {
-  const { positionals, values } = parseArgs({ allowPositionals: true, options: { all: { type: 'boolean', default: false } } })
+  const { positionals, values } = parseArgs({
+    allowPositionals: true,
+    options: { all: { type: 'boolean', default: false }, part: { type: 'string' } },
+  })
+  const kept = npmKeptOption('diff', positionals, values, ['part'], 2)
+  if (kept) {
+    console.error(kept)
+    process.exit(2)
+  }
   const from = findLab(positionals[0])
   const to = findLab(positionals[1])
   // `npm run diff 3 4 --all` keeps --all for itself and only sets npm_config_all
   const all = values.all || process.env.npm_config_all === 'true'
-  const { text } = await diffLabs(from, to, { all, color: process.stdout.isTTY === true })
+  const part = values.part === undefined ? undefined : findPart(to, values.part)
+  const { text } = await diffLabs(from, to, { all, color: process.stdout.isTTY === true, part })
   if (!(await page(text))) process.stdout.write(text)
 } catch (error) {
   if (error instanceof UnknownLabError) {
     console.error(`${error.message}\nusage: npm run diff A B        e.g. npm run diff 3 4 (add -- --all for the READMEs too)`)
   } else {
-    console.error(optionError(error, 'diff', ['all']) ?? chalk.red(`diff: ${(error as Error).message}`))
+    console.error(optionError(error, 'diff', ['all', 'part']) ?? chalk.red(`diff: ${(error as Error).message}`))
   }
   process.exitCode = 2
 }

@@ -7,13 +7,14 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
 import { diffDirs, formatDiff, listFiles } from '../scripts/lib/diff.ts'
 import { pager } from '../scripts/lib/pager.ts'
-import { LABS } from '@workshop/kit/labs'
+import { partsOf } from '@workshop/kit/exercises'
+import { LABS, findLab } from '@workshop/kit/labs'
 import { runScript } from './commands.ts'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const TIMEOUT = 60_000
 
-const diffCommand = (args: string[]) => runScript('diff.ts', args)
+const diffCommand = (args: string[], env: Record<string, string> = {}) => runScript('diff.ts', args, env)
 
 describe('npm run diff', () => {
   it(
@@ -34,6 +35,28 @@ describe('npm run diff', () => {
         expect(code).toBe(2)
         for (const lab of LABS) expect(stderr).toContain(lab.dir)
       }
+    },
+    TIMEOUT,
+  )
+})
+
+describe('npm run diff 4 5 -- --part N', () => {
+  it(
+    "lists exactly the files that part of lab 5's lesson reads, and one line for a part that does not exist",
+    async () => {
+      for (const part of partsOf(findLab(5))) {
+        const { code, stdout } = await diffCommand(['4', '5', '--part', String(part.part)])
+        expect(code).toBe(0)
+        const header = stdout.split('\n\n')[0].split('\n')
+        expect(header[0]).toBe(`lab 4 → lab 5, part ${part.part} (${part.title}): ${part.files.length} files changed`)
+        expect(header.slice(1).map((line) => line.trim().split(/\s+/)[1])).toEqual([...part.files].sort())
+      }
+      const wrong = await diffCommand(['4', '5', '--part', '9'])
+      expect(wrong.code).toBe(2)
+      expect(wrong.stderr).toMatch(/^diff: lab 5 has parts 1, 2, 3, 4:/)
+      const swallowed = await diffCommand(['4', '5', '2'], { npm_config_part: 'true' })
+      expect(swallowed.code).toBe(2)
+      expect(swallowed.stderr.trim()).toBe('diff: npm kept --part for itself (no "--" before it); write: npm run diff 4 5 -- --part 2')
     },
     TIMEOUT,
   )

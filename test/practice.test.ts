@@ -67,6 +67,27 @@ describe('the exercises', () => {
       ).toHaveLength(1)
   })
 
+  it("lab 5's README table of parts names each part's files, exercise and checks command as the registry does", () => {
+    const lab = findLab(5)
+    const readme = readFileSync(labPath(lab, 'README.md'), 'utf8')
+    const rows = [...readme.matchAll(/^\| (\d) \| [^|]+ \| ([^|]+) \| ([^|]+) \| ([^|]+) \|$/gm)]
+    const backticked = (cell: string) => [...cell.matchAll(/`([^`]+)`/g)].map((m) => m[1])
+    expect(
+      rows.map((row) => ({ part: Number(row[1]), read: backticked(row[2]), exercise: backticked(row[3]), check: backticked(row[4]) })),
+    ).toEqual(
+      partsOf(lab).map((part) => {
+        const exercise = exercisesOf(lab).find((e) => e.part === part.part)!
+        return {
+          part: part.part,
+          read: part.files.map((file) => file.replace(/^oauth\//, '')),
+          exercise: [exercise.name, exercise.file.replace(/^oauth\//, '')],
+          check: [`npm run check 5 -- --part ${part.part}`],
+        }
+      }),
+    )
+    for (const part of partsOf(lab)) for (const file of part.files) expect(labFiles(lab), file).toContain(file)
+  })
+
   it("each lab README's Practice table lists exactly the lab's exercises", () => {
     for (const lab of LABS.filter((l) => exercisesOf(l).length > 0)) {
       const readme = readFileSync(labPath(lab, 'README.md'), 'utf8')

@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process'
 import { existsSync, readdirSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { chalk } from 'zx'
+import type { Part } from '@workshop/kit/exercises'
 import { type Lab, labPath } from '@workshop/kit/labs'
 import { ROOT } from '@workshop/kit/paths'
 
@@ -15,6 +16,8 @@ export interface DiffOptions {
   cwd?: string
   /** only the files the right-hand folder holds: a lab that runs another lab's server holds only its own */
   rightOnly?: boolean
+  /** only the files this part of the right-hand lab's lesson reads (lab 5 is taken in parts) */
+  part?: Part
 }
 
 export type Change = 'modified' | 'added' | 'removed'
@@ -120,8 +123,11 @@ export function formatDiff(from: string, to: string, files: FileDiff[], options:
   return sections.join('\n\n') + '\n'
 }
 
-/** Diffs lab `from` against lab `to` (code only unless options.all). */
+/** Diffs lab `from` against lab `to` (code only unless options.all; one part's files with options.part). */
 export async function diffLabs(from: Lab, to: Lab, options: DiffOptions = {}): Promise<LabDiff> {
-  const files = await diffDirs(labPath(from), labPath(to), { ...options, rightOnly: to.server !== undefined })
-  return { files: lessonFirst(files), text: formatDiff(`lab ${from.n}`, `lab ${to.n}`, files, options) }
+  const all = await diffDirs(labPath(from), labPath(to), { ...options, rightOnly: to.server !== undefined })
+  const { part } = options
+  const files = part ? all.filter((f) => part.files.includes(f.file)) : all
+  const title = part ? `lab ${to.n}, part ${part.part} (${part.title})` : `lab ${to.n}`
+  return { files: lessonFirst(files), text: formatDiff(`lab ${from.n}`, title, files, options) }
 }

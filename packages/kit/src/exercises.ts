@@ -441,7 +441,10 @@ export function exercisesOfCheck(lab: Lab, checkId: string): Exercise[] {
   return exercisesOf(lab).filter((exercise) => exercise.checks.includes(checkId))
 }
 
-/** Lab 5 is taken in parts (its README walks them): the files of each, and the checks that grade it. */
+/**
+ * Lab 5 is taken in parts (its README walks them): the files to read for each (`npm run diff 4 5 -- --part N`),
+ * and the checks that grade it.
+ */
 export interface Part {
   lab: number
   part: number
@@ -455,7 +458,10 @@ export const PARTS: readonly Part[] = [
     lab: 5,
     part: 1,
     title: 'the code flow with PKCE: /authorize, sign-in and consent, the code, /token',
-    files: ['oauth/authorize.ts', 'oauth/pages.ts', 'oauth/login.ts', 'oauth/consent.ts', 'oauth/pkce.ts', 'oauth/token.ts'],
+    files: [
+      ...['oauth/authorize.ts', 'oauth/pages.ts', 'oauth/login.ts', 'oauth/consent.ts', 'oauth/authorization-response.ts'],
+      ...['oauth/pkce.ts', 'oauth/token.ts', 'oauth/grant-authorization-code.ts', 'oauth/issue.ts'],
+    ],
     checks: [
       ...['flow', 'as-metadata', 'access-token-profile', 'page-headers', 'consent-scopes', 'default-scope', 'deny'],
       ...['login-csrf', 'consent-csrf', 'consent-before-sign-in', 'pkce-missing', 'pkce-plain', 'pkce-method-missing'],
@@ -501,4 +507,16 @@ export const PARTS: readonly Part[] = [
 
 export function partsOf(lab: Lab): Part[] {
   return PARTS.filter((part) => part.lab === lab.n)
+}
+
+/** The part a learner named (`--part 2`); an error listing the lab's parts when there is no such part. */
+export function findPart(lab: Lab, name: string): Part {
+  const parts = partsOf(lab)
+  const part = parts.find((p) => String(p.part) === name)
+  if (part) return part
+  throw new Error(
+    parts.length === 0
+      ? `lab ${lab.n} is not taken in parts (lab 5 is)`
+      : `lab ${lab.n} has parts ${parts.map((p) => p.part).join(', ')}:\n${parts.map((p) => `  ${p.part}  ${p.title}`).join('\n')}`,
+  )
 }
