@@ -96,6 +96,23 @@ function childrenRunning(pid: number, file: string): number[] {
   })
 }
 
+/** Polls until `condition` holds; fails after 60 s, a bound for a busy machine, not a timing under test. */
+async function eventually(condition: () => Promise<boolean>): Promise<void> {
+  for (const deadline = Date.now() + 60_000; !(await condition());) {
+    if (Date.now() > deadline) throw new Error(`still not so after 60 s: ${condition.toString()}`)
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
+}
+
+/** Whether a process is still running (Linux's /proc; an exited orphan may linger unreaped as a zombie, Z). */
+function alive(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))
+  } catch {
+    return false
+  }
+}
+
 const lines = (text: string) => text.split('\n').filter((line) => line.trim() !== '')
 const noStack = (text: string) => expect(text).not.toMatch(/^\s+at |node:internal|Error:.*\n\s+at /m)
 
@@ -125,6 +142,20 @@ describe('npm run step 7 without a terminal: every way of stopping ends the serv
       expect(await run.code(), run.output).toBe(expected)
       expect(await portIsFree(port)).toBe(true)
       expect(await portIsFree(idpPort)).toBe(true)
+    },
+    TIMEOUT,
+  )
+
+  it(
+    'SIGKILL (nothing can catch it): the server and the provider see their runner gone and stop on their own',
+    async () => {
+      const { run, port, idpPort } = await startStep7()
+      const children = [`labs/${lab7.dir}/server.ts`, `labs/${lab7.dir}/${idp.file}`].map((file) => childrenRunning(run.child.pid!, file))
+      expect(children.flat(), 'the server and the provider are children of the runner').toHaveLength(2)
+      run.child.kill('SIGKILL')
+      await run.exited
+      await eventually(async () => (await portIsFree(port)) && (await portIsFree(idpPort)))
+      for (const pid of children.flat()) expect(alive(pid), `pid ${pid}`).toBe(false)
     },
     TIMEOUT,
   )

@@ -7,6 +7,9 @@ import { join, relative } from 'node:path'
 import { type Lab, LABS, labPath, serverLab } from './labs.ts'
 import { ROOT } from './paths.ts'
 
+/** Preloaded into every process started here: it stops when its parent is gone (parent-watch.ts). */
+const PARENT_WATCH = new URL('./parent-watch.ts', import.meta.url).href
+
 export interface RunningProcess {
   name: string
   port: number
@@ -256,7 +259,7 @@ async function startWithRetry(name: string, file: string, fixedPort: number | un
 export async function startProcess(name: string, file: string, port: number, options: StartOptions = {}): Promise<RunningProcess> {
   await ensurePortFree(port, options.portNames?.[name] ?? 'port')
   if (options.signal?.aborted) throw new Error(`${name} was not started: stopping`)
-  const child = spawn(process.execPath, ['--import', 'tsx', file], {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--import', PARENT_WATCH, file], {
     cwd: ROOT,
     env: { ...process.env, ...options.env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
