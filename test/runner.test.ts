@@ -97,9 +97,9 @@ function childrenRunning(pid: number, file: string): number[] {
 }
 
 /** Polls until `condition` holds; fails after 60 s, a bound for a busy machine, not a timing under test. */
-async function eventually(condition: () => Promise<boolean>): Promise<void> {
+async function eventually(condition: () => Promise<boolean>, what: string): Promise<void> {
   for (const deadline = Date.now() + 60_000; !(await condition());) {
-    if (Date.now() > deadline) throw new Error(`still not so after 60 s: ${condition.toString()}`)
+    if (Date.now() > deadline) throw new Error(`after 60 s, still not so: ${what}`)
     await new Promise((resolve) => setTimeout(resolve, 200))
   }
 }
@@ -154,8 +154,11 @@ describe('npm run step 7 without a terminal: every way of stopping ends the serv
       expect(children.flat(), 'the server and the provider are children of the runner').toHaveLength(2)
       run.child.kill('SIGKILL')
       await run.exited
-      await eventually(async () => (await portIsFree(port)) && (await portIsFree(idpPort)))
-      for (const pid of children.flat()) expect(alive(pid), `pid ${pid}`).toBe(false)
+      // a process that closed its port may still be finishing: both must end, and both ports come free
+      await eventually(
+        async () => !children.flat().some(alive) && (await portIsFree(port)) && (await portIsFree(idpPort)),
+        `the server and the provider (pids ${children.flat().join(', ')}) ended, ports ${port} and ${idpPort} free`,
+      )
     },
     TIMEOUT,
   )
