@@ -4,12 +4,11 @@
 // everything; lab 7 stops everything but the one gap its README teaches (revoked JWTs live on), which
 // its introspection mode closes.
 import { spawnSync } from 'node:child_process'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { leakedLines } from '@workshop/kit/attack-kit'
-import { DEFAULT_TARGET, LABS, type Lab, baseLab, findLab, labExists } from '@workshop/kit/labs'
-import { type RunningLab, startLab } from '@workshop/kit/lab-process'
+import { DEFAULT_TARGET, LABS, baseLab, findLab, labExists } from '@workshop/kit/labs'
 import { ROOT } from '@workshop/kit/paths'
-import { type LabServer, sharedOrStarted } from './shared-labs.ts'
+import { ownLab } from './shared-labs.ts'
 import { ATTACKS } from '../labs/08-attacks/attacks/index.ts'
 import { DEFENCES, type Defence } from '../labs/08-attacks/attacks/types.ts'
 import { type Report, type Result, breaches, declaredDefences, runBattery } from '../labs/08-attacks/battery.ts'
@@ -17,22 +16,6 @@ import { type Report, type Result, breaches, declaredDefences, runBattery } from
 const TIMEOUT = 120_000
 // Every lab with a server of its own (lab 6 runs lab 5's: attacking it again would repeat lab 5).
 const targets = LABS.filter((lab) => !lab.attacks && lab.server === undefined && labExists(lab))
-const running: RunningLab[] = []
-afterAll(async () => {
-  await Promise.all(running.map((server) => server.stop()))
-})
-
-/** A lab of this file's own, stopped when it ends. */
-async function started(lab: Lab): Promise<LabServer> {
-  const server = await startLab(lab)
-  running.push(server)
-  return {
-    base: server.base,
-    mcpUrl: server.mcpUrl,
-    output: () => [server.output(), ...Object.values(server.companions).map((c) => c.output())].join('\n'),
-  }
-}
-
 const list = (results: Result[]) => results.map((r) => `${r.attack.id}: ${r.outcome} (${r.evidence})`).join('\n')
 const ofGroup = (report: Report, ...groups: string[]) => report.results.filter((r) => groups.includes(r.attack.group))
 
@@ -65,8 +48,9 @@ describe.concurrent('the battery against every lab', () => {
   it.each(targets.map((lab) => [lab.n, lab] as const))(
     'lab %i',
     async (_n, lab) => {
-      // The shared server, but for lab 7: its checks rotate the provider's keys, which this battery would notice.
-      const server = lab.companions ? await started(lab) : await sharedOrStarted(lab)
+      // A server of its own: the battery floods its connections (connection-flood), which would make every
+      // other test using a shared server fail meanwhile; and lab 7's checks rotate the provider's keys.
+      const server = await ownLab(lab)
       const report = await runBattery(server.base, lab)
 
       // No breach of what the lab declares, and every attack could run.
@@ -158,7 +142,7 @@ describe('the commands', () => {
   it(
     "the battery exits 1 exactly when a declared defence is breached: lab 3's server judged by lab 4's declarations",
     async () => {
-      const server = await sharedOrStarted(findLab('3'))
+      const server = await ownLab(findLab('3')) // the whole battery, flood included
       const { status, out } = run(['labs/08-attacks/battery.ts', '--target', '4', server.base])
       expect(out).toMatch(/BREACH: lab 4 declares scope-gate/)
       expect(status).toBe(1)

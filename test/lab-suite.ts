@@ -1,9 +1,12 @@
-// One vitest test per check of a lab, against the lab's shared server (test/global-setup.ts).
+// One vitest test per check of a lab, against the lab's shared server (test/global-setup.ts), or its own.
 import { beforeAll, describe, expect, it } from 'vitest'
 import { runCheck } from '@workshop/kit/checks'
 import { findLab } from '@workshop/kit/labs'
 import { loadChecks } from '@workshop/kit/run-checks'
-import { type LabServer, sharedOrStarted } from './shared-labs.ts'
+import { type LabServer, ownLab, sharedOrStarted } from './shared-labs.ts'
+
+// Checks that fill the server's connections on purpose: a lab that has one gets a server of its own.
+const FILLS_THE_SERVER = new Set(['connection-cap'])
 
 export async function labSuite(n: number): Promise<void> {
   const lab = findLab(String(n))
@@ -11,7 +14,7 @@ export async function labSuite(n: number): Promise<void> {
   describe(`lab ${lab.n} (${lab.dir})`, () => {
     let server: LabServer
     beforeAll(async () => {
-      server = await sharedOrStarted(lab)
+      server = checks.some((check) => FILLS_THE_SERVER.has(check.id)) ? await ownLab(lab) : await sharedOrStarted(lab)
     })
     it.each(checks.map((check) => [check.id, check] as const))('%s', async (_id, check) => {
       const result = await runCheck(check, server.base)

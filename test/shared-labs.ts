@@ -28,8 +28,14 @@ export function sharedLab(lab: Lab): LabServer | undefined {
 
 /** The shared server of `lab`, or one started for this test file. */
 export async function sharedOrStarted(lab: Lab): Promise<LabServer> {
-  const shared = sharedLab(lab)
-  if (shared) return shared
+  return sharedLab(lab) ?? ownLab(lab)
+}
+
+/**
+ * A server of this test file's own, stopped when the file ends: for tests that fill a server's connections
+ * (a flood, the connection cap), which would make every other test using the shared one fail meanwhile.
+ */
+export async function ownLab(lab: Lab): Promise<LabServer> {
   const server = await startLab(lab)
   started.push(server)
   return {
