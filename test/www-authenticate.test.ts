@@ -10,8 +10,25 @@ describe('WWW-Authenticate parser (RFC 9110 §11.6.1)', () => {
     const challenges = parseWwwAuthenticate('Basic abc==, Bearer scope="notes:read notes:write", max_age=5')
     expect(challenges).toEqual([
       { scheme: 'basic', params: {}, token68: 'abc==' },
-      { scheme: 'bearer', params: { scope: 'notes:read notes:write', max_age: '5' } },
+      { scheme: 'bearer', params: { scope: 'notes:read notes:write', max_age: '5' }, unquoted: ['max_age'] },
     ])
+  })
+  it("reads RFC 9110 §11.6.1's example of two challenges", () => {
+    const header = 'Newauth realm="apps", type=1, title="Login to \\"apps\\"", Basic realm="simple"'
+    expect(parseWwwAuthenticate(header)).toEqual([
+      { scheme: 'newauth', params: { realm: 'apps', type: '1', title: 'Login to "apps"' }, unquoted: ['type'] },
+      { scheme: 'basic', params: { realm: 'simple' } },
+    ])
+  })
+  it('refuses what is not the grammar: a value with spaces unquoted, a missing comma, a stray word', () => {
+    for (const header of [
+      'Bearer realm=mcp, error=invalid_token, error_description=The token is not valid',
+      'Bearer realm="mcp" error="invalid_token"',
+      'Bearer realm="mcp"; error="invalid_token"',
+      'Bearer foo bar',
+      'Bearer realm="mcp" Basic',
+    ])
+      expect(() => parseWwwAuthenticate(header), header).toThrow(ChallengeSyntaxError)
   })
   it('reads a bare scheme', () => {
     expect(parseWwwAuthenticate('Bearer')).toEqual([{ scheme: 'bearer', params: {} }])

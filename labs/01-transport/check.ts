@@ -59,6 +59,16 @@ export const checks = [
     expectStatus(await exchange($`curl -si ${t.mcp} ${JSON_RPC} -H ${'Origin: null'} --data ${toolsList}`), 403)
   }),
 
+  check(
+    'origin-lookalike',
+    'an Origin that only begins like an allowed one, or another port of this machine, is refused with 403',
+    'MCP transports §Security Warning, RFC 6454 §5 (origins compared whole)',
+    async (t) => {
+      for (const origin of [`${t.base}.evil.example`, 'http://127.0.0.1:6274.evil.example', `http://127.0.0.1:${t.port === 1 ? 2 : 1}`])
+        expectStatus(await exchange($`curl -si ${t.mcp} ${JSON_RPC} -H ${`Origin: ${origin}`} --data ${toolsList}`), 403)
+    },
+  ),
+
   check('host-foreign', 'a Host that is not this machine is refused (DNS rebinding)', 'MCP transports §Security Warning', async (t) => {
     expectStatus(await exchange($`curl -si ${t.mcp} ${JSON_RPC} -H ${`Host: attacker.example:${t.port}`} --data ${toolsList}`), 403)
   }),
@@ -78,6 +88,11 @@ export const checks = [
       assert(exposed.includes('www-authenticate'), 'Access-Control-Expose-Headers does not list WWW-Authenticate')
       const allowed = String(reply.headers['access-control-allow-headers']).toLowerCase()
       assert(allowed.includes('authorization'), 'Access-Control-Allow-Headers does not list Authorization')
+      // The answer depends on Origin: a cache that is not told so hands one origin's answer to another.
+      const vary = String(reply.headers.vary)
+        .toLowerCase()
+        .split(/\s*,\s*/)
+      assert(vary.includes('origin') || vary.includes('*'), 'no Vary: Origin (Fetch standard §CORS protocol and HTTP caches)')
     },
   ),
 

@@ -105,6 +105,7 @@ export const checks = [
   refused('unknown-kid', 'a kid this server does not know', 'RFC 7517 §4.5', (t) => t.token({ header: { kid: 'rotated-away' } })),
   refused('expired', 'expired a minute ago', 'RFC 7519 §4.1.4', (t) => t.token({ ttl: -60 })),
   refused('no-exp', 'no exp at all', 'RFC 9068 §2.2', (t) => t.token({ claims: { exp: undefined } })),
+  refused('no-iat', 'no iat at all', 'RFC 9068 §2.2', (t) => t.token({ claims: { iat: undefined } })),
   refused('not-yet-valid', 'nbf an hour from now', 'RFC 7519 §4.1.5', (t) =>
     t.token({ claims: { nbf: Math.floor(Date.now() / 1000) + 3600 } }),
   ),

@@ -2,10 +2,14 @@
 // then every negative case of the checklist. check.ts runs them after the resource-server checks.
 // The flow's steps go out as curl commands through the kit's AuthorizationServer (`await t.oauth()`);
 // a request made by hand (an odd form, a crafted registration, a token at /mcp) is its own `curl`.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { decodeJwt, decodeProtectedHeader } from 'jose'
 import { $ } from 'zx'
 import {
-  type CheckContext,
+  CheckContext,
   type Reply,
   CALLBACK,
   JSON_RPC,
@@ -22,6 +26,7 @@ import {
   rpc,
   rpcResult,
 } from '@workshop/kit/checks'
+import { freePort, startProcess } from '@workshop/kit/lab-process'
 import type { Attempt, AuthorizationServer, RegisteredClient, StartOptions } from '@workshop/kit/oauth-client'
 
 const readNotes = rpc('tools/call', { name: 'read_notes', arguments: {} })
@@ -332,13 +337,16 @@ export const oauthChecks = [
   ),
   check(
     'sign-in-limit',
-    'five wrong passwords end the sign-in: the right one is then refused too (an error page, no redirect)',
+    'five wrong passwords, for known users or not, end the sign-in: the right one is then refused too (an error page, no redirect)',
     'OAuth 2.1 §7.1 (guessing)',
     async (t) => {
       const as = await t.oauth()
       const attempt = await as.start()
       let page = await as.signIn(attempt, 'alice', 'wrong-1')
-      for (let tries = 2; tries <= 5; tries++) page = await as.submit(attempt, page, { username: 'alice', password: `wrong-${tries}` })
+      for (let tries = 2; tries <= 5; tries++) {
+        const username = tries % 2 === 0 ? 'mallory' : 'alice' // a guesser tries usernames too
+        page = await as.submit(attempt, page, { username, password: `wrong-${tries}` })
+      }
       expectErrorPage(page.reply, 401)
       const right = await as.submit(attempt, attempt, { username: 'alice', password: 'wonderland' })
       expectErrorPage(right.reply, 400)
@@ -706,6 +714,36 @@ export const oauthChecks = [
       await expectDead(t, retry.json.access_token)
     },
   ),
+  check(
+    'refresh-retry-late',
+    'a retry after the reuse interval is reuse → invalid_grant, and the family dies (its own server, REFRESH_REUSE_INTERVAL_S=0)',
+    'RFC 9700 §4.14.2, OAuth 2.1 §4.3.1',
+    async (t) => {
+      // No check waits on the clock: this server's interval is over as soon as a token has rotated.
+      const dataDir = mkdtempSync(join(tmpdir(), 'lab5-reuse-interval-'))
+      const server = await startProcess(
+        'lab 5 (reuse interval 0)',
+        fileURLToPath(new URL('./server.ts', import.meta.url)),
+        await freePort(),
+        {
+          env: { DATA_DIR: dataDir, REFRESH_REUSE_INTERVAL_S: '0' },
+        },
+      )
+      try {
+        const there = new CheckContext(server.base)
+        const as = await there.oauth()
+        const tokens = await as.tokens({ user: 'alice' })
+        const lost = await as.refresh({ client: tokens.client, refreshToken: tokens.refresh_token! })
+        expectStatus(lost, 200)
+        expectOAuthError(await as.refresh({ client: tokens.client, refreshToken: tokens.refresh_token! }), 400, 'invalid_grant')
+        await expectDead(there, lost.json.access_token)
+        expectOAuthError(await as.refresh({ client: tokens.client, refreshToken: lost.json.refresh_token }), 400, 'invalid_grant')
+      } finally {
+        await server.stop()
+        rmSync(dataDir, { recursive: true, force: true })
+      }
+    },
+  ),
   check('refresh-narrow', 'a refresh may narrow the scope for one access token; the grant keeps its scope', 'RFC 6749 §6', async (t) => {
     const as = await t.oauth()
     const tokens = await as.tokens({ user: 'alice', scope: 'notes:read notes:write' })
@@ -780,6 +818,20 @@ export const oauthChecks = [
   badRegistration('fragment', 'a redirect URI with a fragment', ['https://client.example/cb#frag']),
   badRegistration('http', 'an http redirect URI off loopback', ['http://client.example/cb']),
   badRegistration('relative', 'a relative redirect URI', ['/cb']),
+  badRegistration('fragment-empty', 'a redirect URI ending in an empty fragment (#)', ['https://client.example/cb#']),
+  badRegistration('userinfo', 'a redirect URI with a user name', ['https://alice@client.example/cb']),
+  check(
+    'register-loopback-lookalike',
+    'registering http on a host that only looks like loopback (127.0.0.1.evil.example, localhost in the path) → 400 invalid_redirect_uri',
+    'OAuth 2.1 §8.4.2, RFC 8252 §8.3 (the host compared whole)',
+    async (t) => {
+      for (const uri of ['http://127.0.0.1.evil.example/cb', 'http://localhost.evil.example/cb', 'http://evil.example/127.0.0.1/cb']) {
+        const body = { client_name: 'bad', redirect_uris: [uri], token_endpoint_auth_method: 'none' }
+        expectOAuthError(await register(t, body), 400, 'invalid_redirect_uri')
+      }
+    },
+  ),
+
   badRegistration('none', 'no redirect URIs', []),
   badRegistration('mixed', 'one good and one bad redirect URI', [HTTPS_CALLBACK, 'http://192.168.1.10/cb']),
   check(

@@ -204,6 +204,20 @@ export const checks = [
   ),
 
   check(
+    'unknown-resource',
+    'resources/read of a URI the table does not know (another case, a path below, another scheme) is refused like an unknown operation',
+    'MCP authorization (fail closed), MCP server/resources §Reading Resources',
+    async (t) => {
+      const token = await issued(t, 'bob', 'notes:read')
+      for (const uri of ['notes://MINE', 'notes://mine/../theirs', 'notes://theirs', 'file:///etc/passwd']) {
+        const reply = await post(t, token, rpc('resources/read', { uri }, 8))
+        expectStatus(reply, 400)
+        expectEqual(reply.json?.error?.code, -32601, `error.code for ${uri} (method not found)`)
+      }
+    },
+  ),
+
+  check(
     'content-type-trick',
     'a body the gate did not parse (Content-Type: text/plain) never reaches the SDK',
     'MCP transports §Sending Messages to the Server',
@@ -295,14 +309,23 @@ export const checks = [
     },
   ),
 
-  check('issuer-metadata-honest', 'the issuer advertises only endpoints that exist', 'RFC 8414 §2', async (t) => {
-    const server = await metadata(t.url('/.well-known/oauth-authorization-server'))
-    for (const [name, url] of Object.entries(server)) {
-      if (!/_(endpoint|uri)$/.test(name)) continue
-      const [get, post] = [await exchange($`curl -si ${url}`), await exchange($`curl -si ${url} --data ${''}`)]
-      assert(get.status !== 404 || post.status !== 404, `${name} (${url}) is advertised but answers 404`)
-    }
-  }),
+  check(
+    'issuer-metadata-honest',
+    'the issuer advertises only endpoints that exist, and response types only with one',
+    'RFC 8414 §2',
+    async (t) => {
+      const server = await metadata(t.url('/.well-known/oauth-authorization-server'))
+      for (const [name, url] of Object.entries(server)) {
+        if (!/_(endpoint|uri)$/.test(name)) continue
+        const [get, post] = [await exchange($`curl -si ${url}`), await exchange($`curl -si ${url} --data ${''}`)]
+        assert(get.status !== 404 || post.status !== 404, `${name} (${url}) is advertised but answers 404`)
+      }
+      // §2: response_types_supported is required, and a response type is only answered by an authorization endpoint.
+      assert(Array.isArray(server.response_types_supported), 'response_types_supported is missing (required)')
+      if (server.authorization_endpoint === undefined)
+        expectEqual(server.response_types_supported, [], 'response types, with no /authorize')
+    },
+  ),
 
   check('jwks', '/.well-known/jwks.json serves the public key only, kid = RFC 7638 thumbprint', 'RFC 7517 §5, RFC 7638 §3', async (t) => {
     const reply = await exchange($`curl -si ${t.url('/.well-known/jwks.json')}`)
@@ -371,6 +394,7 @@ export const checks = [
   refused('unknown-kid', 'a kid this server does not know', 'RFC 7517 §4.5', (t) => t.token({ header: { kid: 'rotated-away' } })),
   refused('expired', 'expired a minute ago', 'RFC 7519 §4.1.4', (t) => t.token({ ttl: -60 })),
   refused('no-exp', 'no exp at all', 'RFC 9068 §2.2', (t) => t.token({ claims: { exp: undefined } })),
+  refused('no-iat', 'no iat at all', 'RFC 9068 §2.2', (t) => t.token({ claims: { iat: undefined } })),
   refused('not-yet-valid', 'nbf an hour from now', 'RFC 7519 §4.1.5', (t) =>
     t.token({ claims: { nbf: Math.floor(Date.now() / 1000) + 3600 } }),
   ),

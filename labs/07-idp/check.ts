@@ -3,6 +3,7 @@
 // Each check sends a curl command and says what the answer must be; `-- --curl` prints every command.
 import { createPublicKey, generateKeyPairSync } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer as createHttpServer } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import { createServer as createTcpServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -215,6 +216,50 @@ function introspectionPair(t: CheckContext): Promise<Pair> {
   return pair
 }
 const opaqueSession = (p: Pair, resource?: string) => signIn(p.as, 'alice', 'notes:read notes:write', resource)
+
+/**
+ * A provider played by the check, so that its answers can lie: it serves metadata naming its introspection
+ * endpoint, and answers each token with the introspection answer `answers` holds for it (RFC 7662 §2.2). A
+ * resource server of this lab (TOKEN_VALIDATION=introspection) is started against it, on its own data.
+ */
+async function withLyingProvider(
+  answers: (mcp: string) => Record<string, Record<string, unknown>>,
+  use: (mcp: string) => Promise<void>,
+): Promise<void> {
+  let table: Record<string, Record<string, unknown>> = {}
+  const provider = createHttpServer((req, res) => {
+    let body = ''
+    req.on('data', (chunk) => (body += chunk))
+    req.on('end', () => {
+      const json = (value: unknown) => res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(value))
+      if (req.url === '/.well-known/oauth-authorization-server') return json({ issuer, introspection_endpoint: `${issuer}/introspect` })
+      if (req.url === '/introspect') return json(table[new URLSearchParams(body).get('token') ?? ''] ?? { active: false })
+      res.writeHead(404).end()
+    })
+  })
+  await new Promise<void>((resolve) => provider.listen(0, '127.0.0.1', resolve))
+  const issuer = `http://127.0.0.1:${(provider.address() as { port: number }).port}`
+  const dataDir = mkdtempSync(join(tmpdir(), 'lab7-lying-provider-'))
+  let rs: RunningProcess | undefined
+  try {
+    rs = await startProcess('resource server (introspection, lying provider)', lab('./server.ts'), await freePort(), {
+      env: {
+        DATA_DIR: dataDir,
+        IDP_URL: issuer,
+        TOKEN_VALIDATION: 'introspection',
+        INTROSPECTION_CLIENT_ID: 'rs',
+        INTROSPECTION_CLIENT_SECRET: 'rs-secret',
+      },
+    })
+    const mcp = `${rs.base}/mcp`
+    table = Object.fromEntries(Object.entries(answers(mcp)).map(([token, answer]) => [token, { iss: issuer, ...answer }]))
+    await use(mcp)
+  } finally {
+    await rs?.stop()
+    provider.close()
+    rmSync(dataDir, { recursive: true, force: true })
+  }
+}
 
 // Lab 6's client, run as a learner runs it (`npm run step 6`), against one of this lab's servers.
 const CLIENT = fileURLToPath(new URL('../06-client/client/walk.ts', import.meta.url))
@@ -619,6 +664,35 @@ export const checks = [
       rpcResult(reply)
       for (const deadline = Date.now() + 15_000; reply.status === 200 && Date.now() < deadline; reply = await ask()) await pause(250)
       expectChallenge(reply, 401, 'invalid_token')
+    },
+  ),
+
+  check(
+    'introspection-falsified',
+    'introspection mode, a provider that lies: each field of its answer (iss, aud, exp, token_type, sub) wrong or missing → 401',
+    'RFC 7662 §2.2, §4 (the resource server still decides), RFC 8707 §2',
+    async () => {
+      const now = Math.floor(Date.now() / 1000)
+      await withLyingProvider(
+        (mcp) => {
+          const good = { active: true, sub: 'alice', aud: mcp, exp: now + 600, token_type: 'Bearer', scope: 'notes:read' }
+          return {
+            good,
+            'iss-other': { ...good, iss: 'https://evil.example' },
+            'aud-other': { ...good, aud: `${mcp}-other` },
+            'aud-prefix': { ...good, aud: [mcp.slice(0, -1)] },
+            'aud-missing': { ...good, aud: undefined },
+            expired: { ...good, exp: now - 60 },
+            'token-type': { ...good, token_type: 'refresh_token' },
+            'no-sub': { ...good, sub: undefined },
+          }
+        },
+        async (mcp) => {
+          rpcResult(await readAt(mcp, 'good'))
+          for (const lie of ['iss-other', 'aud-other', 'aud-prefix', 'aud-missing', 'expired', 'token-type', 'no-sub'])
+            expectChallenge(await readAt(mcp, lie), 401, 'invalid_token')
+        },
+      )
     },
   ),
 

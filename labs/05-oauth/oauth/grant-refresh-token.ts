@@ -1,6 +1,7 @@
 // grant_type=refresh_token (OAuth 2.1 §4.3): new tokens for an existing grant, rotating the refresh token.
 import type { Request } from 'express'
 import { z } from 'zod'
+import { REFRESH_REUSE_INTERVAL_S } from '../config.ts'
 import { type Context, nowSeconds } from './context.ts'
 import { OAuthError } from './errors.ts'
 import { type TokenResponse, mintTokens } from './issue.ts'
@@ -26,8 +27,9 @@ const invalidGrant = (description: string) => new OAuthError('invalid_grant', de
  * calls this the refresh token reuse interval, Okta the grace period.)
  * 60 s covers a client's usual timeout (30 s) and one retry, or a crashed server's restart, and is
  * short next to a stolen token's useful life. The price: README, "Refresh tokens: a thief, or a lost answer?".
+ * REFRESH_REUSE_INTERVAL_S in config.ts sets it (defaults to 60 s).
  */
-export const REUSE_INTERVAL = 60
+export const REUSE_INTERVAL = REFRESH_REUSE_INTERVAL_S
 
 /** What presenting `token` at `now` is: its first rotation, a retry of that rotation, or reuse. */
 function presentation(context: Context, token: RefreshToken, now: number): 'rotation' | 'retry' | 'reuse' {

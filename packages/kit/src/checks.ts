@@ -10,6 +10,7 @@ import { type Discovery, discover } from './discovery.ts'
 import { type Reply, type Req, type Send, MCP_ACCEPT, encode, toReply } from './http.ts'
 import { AuthorizationServer } from './oauth-client.ts'
 import { type MintOptions, mintAccessToken } from './tokens.ts'
+import { parseWwwAuthenticate } from './www-authenticate.ts'
 import { Browser } from './user-agent.ts'
 
 export { type Reply } from './http.ts'
@@ -201,13 +202,20 @@ export function rpcResult(reply: Reply): any {
   return reply.json.result
 }
 
-/** RFC 6750 §3: the status, a Bearer challenge, and its error code (or none at all). */
+/**
+ * RFC 6750 §3: the status, exactly one Bearer challenge with a realm, every value a quoted string (§3's grammar;
+ * RFC 9110 §11.5 for realm), and its error code (or none at all). A header that is not RFC 9110 §11.6.1's
+ * grammar already failed to parse (www-authenticate.ts).
+ */
 export function expectChallenge(reply: Reply, status: number, error: string | undefined): void {
   expectStatus(reply, status)
-  assert(
-    reply.challenge !== undefined,
-    `no Bearer challenge in WWW-Authenticate (got ${JSON.stringify(reply.headers['www-authenticate'])})`,
-  )
+  const header = reply.headers['www-authenticate']
+  assert(reply.challenge !== undefined, `no Bearer challenge in WWW-Authenticate (got ${JSON.stringify(header)})`)
+  const bearers = parseWwwAuthenticate(String(header)).filter((c) => c.scheme === 'bearer')
+  assert(bearers.length === 1, `${bearers.length} Bearer challenges in WWW-Authenticate: one, with every parameter (RFC 6750 §3)`)
+  assert(reply.challenge.params.realm !== undefined, 'the challenge has no realm')
+  const unquoted = reply.challenge.unquoted ?? []
+  assert(unquoted.length === 0, `${unquoted.join(', ')} not a quoted string: RFC 6750 §3 writes every value as name="value"`)
   expectEqual(reply.challenge.params.error, error, "the challenge's error")
 }
 

@@ -22,6 +22,14 @@ export interface Exercise {
   checks: string[]
 }
 
+// Lab 2's tokens that must be refused with 401 invalid_token: a verifier that lets one in fails its check, and
+// a challenge written wrong fails them all.
+const REFUSED = [
+  ...['garbage', 'alg-none', 'alg-none-case', 'alg-hs256', 'tampered', 'header-jwk', 'header-jku', 'header-x5u', 'foreign-key'],
+  ...['no-kid', 'unknown-kid', 'expired', 'no-exp', 'no-iat', 'not-yet-valid', 'iss-other', 'iss-slash', 'iss-case', 'iss-localhost'],
+  ...['aud-other', 'aud-issuer', 'aud-client', 'aud-slash', 'typ-jwt', 'typ-missing', 'no-sub', 'no-client-id'],
+]
+
 // Lab 4's checks of the gate itself: a gate that refuses everything fails them (and lab 2's tool calls).
 const GATED = [
   'read-token-reads',
@@ -121,6 +129,12 @@ const CLIENT_REGISTERED = [
   'sign-in-limit',
 ]
 
+// …and the registrations that must be refused: a redirect URI rule written too loosely fails one of them.
+const REGISTRATION_REFUSED = [
+  ...['register-javascript', 'register-data', 'register-fragment', 'register-fragment-empty', 'register-userinfo'],
+  ...['register-loopback-lookalike', 'register-http', 'register-relative', 'register-none', 'register-mixed'],
+]
+
 export const EXERCISES: readonly Exercise[] = [
   {
     lab: 1,
@@ -136,7 +150,7 @@ export const EXERCISES: readonly Exercise[] = [
       'Compare whole origins: a prefix test would let http://127.0.0.1.evil.example in.',
     ],
     stub: "res.status(403).json({ jsonrpc: '2.0', error: { code: -32000, message: 'origin-check: not written yet' }, id: null })",
-    checks: ['cors-preflight', 'cors-inspector'],
+    checks: ['origin-foreign', 'origin-null', 'origin-lookalike', 'cors-preflight', 'cors-inspector'],
   },
   {
     lab: 2,
@@ -152,7 +166,7 @@ export const EXERCISES: readonly Exercise[] = [
       'The scope claim is one space-separated string (RFC 6749 §3.3): split it and drop empty strings.',
     ],
     stub: "throw new Error('verify-token: not written yet') // every token refused: 401 invalid_token",
-    checks: ['valid-token', 'notes-per-sub'],
+    checks: ['valid-token', 'notes-per-sub', ...REFUSED],
   },
   {
     lab: 2,
@@ -166,38 +180,7 @@ export const EXERCISES: readonly Exercise[] = [
       'Object.entries(params), leave out undefined values, quote each one: Bearer realm="mcp", error="invalid_token".',
     ],
     stub: "res.status(status).json({ error: params.error ?? 'challenge: not written yet' }) // refused, but no challenge",
-    checks: [
-      'no-token',
-      'other-scheme',
-      'malformed-header',
-      'token-in-url',
-      'garbage',
-      'alg-none',
-      'alg-none-case',
-      'alg-hs256',
-      'tampered',
-      'header-jwk',
-      'header-jku',
-      'header-x5u',
-      'foreign-key',
-      'no-kid',
-      'unknown-kid',
-      'expired',
-      'no-exp',
-      'not-yet-valid',
-      'iss-other',
-      'iss-slash',
-      'iss-case',
-      'iss-localhost',
-      'aud-other',
-      'aud-issuer',
-      'aud-client',
-      'aud-slash',
-      'typ-jwt',
-      'typ-missing',
-      'no-sub',
-      'no-client-id',
-    ],
+    checks: ['no-token', 'other-scheme', 'malformed-header', 'token-in-url', ...REFUSED],
   },
   {
     lab: 3,
@@ -240,7 +223,7 @@ export const EXERCISES: readonly Exercise[] = [
         "'prompts/get summarise_notes'. OPEN_METHODS is what any valid token may do.",
     ],
     stub: "return { unknown: 'scope-lookup: not written yet' }",
-    checks: [...GATED, 'valid-token', 'notes-per-sub'],
+    checks: [...GATED, 'unknown-operation', 'unknown-resource', 'valid-token', 'notes-per-sub'],
   },
   {
     lab: 4,
@@ -255,7 +238,7 @@ export const EXERCISES: readonly Exercise[] = [
         'sendChallenge(res, 403, { ...challenge, error, error_description, scope }) answers with every scope needed.',
     ],
     stub: "res.status(403).json({ error: 'insufficient_scope', error_description: 'scope-gate: not written yet' })",
-    checks: [...GATED, 'unknown-operation', 'valid-token', 'notes-per-sub'],
+    checks: [...GATED, 'unknown-operation', 'unknown-resource', 'valid-token', 'notes-per-sub'],
   },
   {
     lab: 5,
@@ -301,6 +284,7 @@ export const EXERCISES: readonly Exercise[] = [
       'resource-upper-case',
       'refresh-rotation',
       'refresh-retry',
+      'refresh-retry-late',
       'refresh-replaced',
       'refresh-narrow',
       'refresh-widen',
@@ -321,7 +305,7 @@ export const EXERCISES: readonly Exercise[] = [
         'LOOPBACK_HOSTS lists where http is allowed.',
     ],
     stub: "return 'not written yet: no redirect URI can be registered'",
-    checks: [...WITH_TOKENS, ...CLIENT_REGISTERED],
+    checks: [...WITH_TOKENS, ...CLIENT_REGISTERED, ...REGISTRATION_REFUSED],
   },
   {
     lab: 5,
@@ -422,6 +406,7 @@ export const EXERCISES: readonly Exercise[] = [
     ],
     stub: "throw new InactiveToken('introspection: not written yet')",
     checks: [
+      'introspection-falsified',
       'introspection-token',
       'introspection-revocation',
       'introspection-refusals',
@@ -480,7 +465,15 @@ export const PARTS: readonly Part[] = [
     title: 'refresh, revocation and introspection',
     files: ['oauth/grant-refresh-token.ts', 'oauth/revoke.ts', 'oauth/introspect.ts', 'oauth/presented-token.ts'],
     checks: [
-      ...['refresh-rotation', 'refresh-retry', 'refresh-replaced', 'refresh-narrow', 'refresh-widen', 'refresh-other-client'],
+      ...[
+        'refresh-rotation',
+        'refresh-retry',
+        'refresh-retry-late',
+        'refresh-replaced',
+        'refresh-narrow',
+        'refresh-widen',
+        'refresh-other-client',
+      ],
       ...['refresh-resource', 'revoke-refresh', 'revoke-access', 'revoke-unknown', 'revoke-no-client', 'introspect-no-auth'],
       ...['introspect-active', 'introspect-inactive'],
     ],
@@ -492,7 +485,17 @@ export const PARTS: readonly Part[] = [
     files: ['oauth/register.ts', 'oauth/redirect-uris.ts', 'oauth/client-metadata-document.ts', 'oauth/ssrf.ts', 'oauth/clients.ts'],
     checks: [
       ...['register-public', 'register-confidential', 'register-javascript', 'register-data', 'register-fragment'],
-      ...['register-http', 'register-relative', 'register-none', 'register-mixed', 'register-bad-metadata', 'register-garbage'],
+      ...[
+        'register-fragment-empty',
+        'register-userinfo',
+        'register-loopback-lookalike',
+        'register-http',
+        'register-relative',
+        'register-none',
+        'register-mixed',
+        'register-bad-metadata',
+        'register-garbage',
+      ],
       'client-metadata-refused',
     ],
   },

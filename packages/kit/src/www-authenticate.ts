@@ -5,6 +5,8 @@ export interface Challenge {
   scheme: string // lower-cased
   params: Record<string, string> // names lower-cased, values unquoted
   token68?: string
+  /** the parameters sent as a bare token rather than a quoted string (RFC 6750 §3 quotes every one) */
+  unquoted?: string[]
 }
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+/
@@ -28,46 +30,53 @@ export function parseWwwAuthenticate(header: string): Challenge[] {
     rest = rest.slice(scheme.length)
     const challenge: Challenge = { scheme: scheme.toLowerCase(), params: {} }
     challenges.push(challenge)
-    if (!/^ +/.test(rest)) {
-      skip(/^[\s,]+/)
-      continue
-    }
-    skip(/^ +/)
-    // token68 form (RFC 9110 §11.3): one value that is not the start of an auth-param
-    const t68 = TOKEN68.exec(rest)?.[0]
-    if (
-      t68 !== undefined &&
-      !/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+\s*=\s*("|[!#$%&'*+\-.^_`|~0-9A-Za-z])/.test(rest) &&
-      /^\s*(,|$)/.test(rest.slice(t68.length))
-    ) {
-      challenge.token68 = t68
-      rest = rest.slice(t68.length)
-      skip(/^[\s,]+/)
-      continue
-    }
-    // #auth-param, until the next token that is not followed by "=" (the next scheme)
-    for (;;) {
-      const name = TOKEN.exec(rest)?.[0]
-      if (name === undefined || !/^\s*=/.test(rest.slice(name.length))) break
-      rest = rest.slice(name.length)
-      skip(/^\s*=\s*/)
-      let value: string
-      if (rest.startsWith('"')) {
-        const match = /^"((?:[^"\\]|\\.)*)"/.exec(rest) ?? fail('unterminated quoted-string')
-        value = match[1].replace(/\\(.)/g, '$1')
-        rest = rest.slice(match[0].length)
+    let separated = false // a comma followed what was read: the next challenge may begin
+    if (/^ +/.test(rest)) {
+      skip(/^ +/)
+      // token68 form (RFC 9110 §11.3): one value that is not the start of an auth-param
+      const t68 = TOKEN68.exec(rest)?.[0]
+      if (
+        t68 !== undefined &&
+        !/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+\s*=\s*("|[!#$%&'*+\-.^_`|~0-9A-Za-z])/.test(rest) &&
+        /^\s*(,|$)/.test(rest.slice(t68.length))
+      ) {
+        challenge.token68 = t68
+        rest = rest.slice(t68.length)
       } else {
-        value = TOKEN.exec(rest)?.[0] ?? fail(`expected a value for ${name}`)
-        rest = rest.slice(value.length)
+        // #auth-param, until the next token that is not followed by "=" (the next scheme)
+        for (;;) {
+          const name = TOKEN.exec(rest)?.[0]
+          if (name === undefined || !/^\s*=/.test(rest.slice(name.length))) break
+          rest = rest.slice(name.length)
+          skip(/^\s*=\s*/)
+          let value: string
+          if (rest.startsWith('"')) {
+            const match = /^"((?:[^"\\]|\\.)*)"/.exec(rest) ?? fail('unterminated quoted-string')
+            value = match[1].replace(/\\(.)/g, '$1')
+            rest = rest.slice(match[0].length)
+          } else {
+            value = TOKEN.exec(rest)?.[0] ?? fail(`expected a value for ${name}`)
+            rest = rest.slice(value.length)
+            challenge.unquoted = [...(challenge.unquoted ?? []), name.toLowerCase()]
+          }
+          const key = name.toLowerCase()
+          if (key in challenge.params) fail(`repeated parameter ${key}`) // RFC 9110 §11.2: each name at most once
+          challenge.params[key] = value
+          skip(/^[ \t]*/)
+          separated = rest.startsWith(',')
+          if (!separated) break
+          skip(/^[\s,]+/)
+        }
       }
-      const key = name.toLowerCase()
-      if (key in challenge.params) fail(`repeated parameter ${key}`) // RFC 9110 §11.2: each name at most once
-      challenge.params[key] = value
-      skip(/^\s*/)
-      if (!rest.startsWith(',')) break
+    }
+    if (!separated) {
+      skip(/^[ \t]*/)
+      separated = rest.startsWith(',')
       skip(/^[\s,]+/)
     }
-    skip(/^[\s,]+/)
+    // RFC 9110 §11.6.1: challenges and parameters are comma-separated; anything else (a value with spaces
+    // that is not a quoted string, a missing comma) is not this grammar, and a client cannot read it.
+    if (rest.length > 0 && !separated) fail(`unexpected "${rest.slice(0, 20)}"`)
   }
   return challenges
 }

@@ -1,0 +1,103 @@
+// Lab 5's wrong answers: PKCE, refresh rotation, redirect URI rules and the sign-in limit.
+import type { Mutant } from './types.ts'
+
+const pkce = { lab: 5, exercise: 'verify-pkce', file: 'oauth/pkce.ts' } as const
+const rotate = { lab: 5, exercise: 'rotate-refresh', file: 'oauth/grant-refresh-token.ts' } as const
+const redirect = { lab: 5, exercise: 'redirect-uri-rules', file: 'oauth/redirect-uris.ts' } as const
+const login = { lab: 5, exercise: 'wrong-passwords', file: 'oauth/login.ts' } as const
+
+export default [
+  {
+    ...pkce,
+    name: 'the verifier accepted as its own challenge (plain)',
+    find: 'sameSecret(s256(verifier), challenge)',
+    replace: '(sameSecret(s256(verifier), challenge) || sameSecret(verifier, challenge))',
+  },
+  { ...pkce, name: 'the verifier not checked for form (RFC 7636 §4.1)', find: 'isValidVerifier(verifier) && ', replace: '' },
+  { ...pkce, name: 'base64 instead of base64url', find: ".digest('base64url')", replace: ".digest('base64').replace(/=+$/, '')" },
+  {
+    ...pkce,
+    name: 'the challenge compared ignoring case',
+    find: 'sameSecret(s256(verifier), challenge)',
+    replace: 'sameSecret(s256(verifier).toLowerCase(), challenge.toLowerCase())',
+  },
+  {
+    ...pkce,
+    name: 'the challenge compared by prefix',
+    find: 'sameSecret(s256(verifier), challenge)',
+    replace: 'challenge.length > 0 && s256(verifier).startsWith(challenge)',
+  },
+
+  {
+    ...rotate,
+    name: 'the 60-second limit of the reuse interval ignored',
+    find: 'now < token.used_at + REUSE_INTERVAL && successor?.used_at === null',
+    replace: 'successor?.used_at === null',
+  },
+  {
+    ...rotate,
+    name: 'a retry allowed after its successor was used',
+    find: 'now < token.used_at + REUSE_INTERVAL && successor?.used_at === null',
+    replace: 'now < token.used_at + REUSE_INTERVAL',
+  },
+  {
+    ...rotate,
+    name: 'a replaced successor (successor null) taken for an unused one',
+    find: 'successor?.used_at === null',
+    replace: 'successor?.used_at == null',
+  },
+  { ...rotate, name: 'reuse treated as a rotation', find: "? 'retry' : 'reuse'", replace: "? 'retry' : 'rotation'" },
+  { ...rotate, name: 'no retry at all: a lost answer ends the grant', find: "? 'retry' : 'reuse'", replace: "? 'reuse' : 'reuse'" },
+
+  {
+    ...redirect,
+    name: 'loopback hosts matched by prefix (http://127.0.0.1.evil.example)',
+    find: '!LOOPBACK_HOSTS.has(url.hostname)',
+    replace: '![...LOOPBACK_HOSTS].some((host) => url.hostname.startsWith(host))',
+  },
+  {
+    ...redirect,
+    name: 'loopback hosts found anywhere in the URI',
+    find: '!LOOPBACK_HOSTS.has(url.hostname)',
+    replace: '![...LOOPBACK_HOSTS].some((host) => uri.includes(host))',
+  },
+  {
+    ...redirect,
+    name: 'an empty fragment allowed (url.hash)',
+    find: "if (uri.includes('#')) return",
+    replace: "if (url.hash !== '') return",
+  },
+  {
+    ...redirect,
+    name: 'schemes refused by a denylist',
+    find: "url.protocol !== 'https:' && url.protocol !== 'http:'",
+    replace: "url.protocol === 'javascript:'",
+  },
+  {
+    ...redirect,
+    name: 'a user name or password allowed',
+    find: "if (url.username !== '' || url.password !== '') return",
+    replace: "if (url.password !== '') return",
+  },
+
+  {
+    ...login,
+    name: 'one wrong password too many allowed (> instead of >=)',
+    find: '>= MAX_FAILED_LOGINS',
+    replace: '> MAX_FAILED_LOGINS',
+  },
+  { ...login, name: 'the pending request kept after the limit', find: 'context.store.deleteAuthorizationRequest(request.id)', replace: '' },
+  {
+    ...login,
+    name: 'the unknown user told apart from the wrong password',
+    find: "error: 'Wrong username or password.'",
+    replace:
+      "error: credentials.success && context.users.find(credentials.data.username) ? 'Wrong password.' : 'Unknown username or password.'",
+  },
+  {
+    ...login,
+    name: 'only a known user counts towards the limit',
+    find: 'if (context.store.countFailedLogin(request.id) >= MAX_FAILED_LOGINS) {',
+    replace: 'if (context.users.find(req.body?.username) && context.store.countFailedLogin(request.id) >= MAX_FAILED_LOGINS) {',
+  },
+] satisfies Mutant[]
