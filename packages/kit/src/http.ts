@@ -68,10 +68,23 @@ export function send(req: Req): Promise<Reply> {
   })
 }
 
+/**
+ * The JSON-RPC answer of an SSE stream: a 2025-era request is answered as `text/event-stream` (one
+ * `data:` line per message, MCP Streamable HTTP); the answer is the last message of the stream.
+ */
+export function lastSseMessage(text: string): unknown {
+  const data = text
+    .split(/\r?\n/)
+    .filter((line) => line.startsWith('data:'))
+    .map((line) => line.slice('data:'.length).trim())
+  return data.length === 0 ? undefined : JSON.parse(data[data.length - 1]!)
+}
+
 export function toReply(status: number, headers: IncomingHttpHeaders, text: string, curl: string): Reply {
   let json: unknown
+  const type = headers['content-type'] ?? ''
   try {
-    json = /json/.test(headers['content-type'] ?? '') ? JSON.parse(text) : undefined
+    json = /json/.test(type) ? JSON.parse(text) : /text\/event-stream/.test(type) ? lastSseMessage(text) : undefined
   } catch {
     json = undefined
   }
