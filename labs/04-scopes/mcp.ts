@@ -13,9 +13,7 @@ import { type Caller, notesServer } from './notes.ts'
  */
 export function mcpEndpoint(callerOf: (req: Request, res: Response) => Caller): RequestHandler {
   // A fresh McpServer for every request, in either era: nothing from one caller reaches the next.
-  const handler = createMcpHandler(({ authInfo }) => notesServer(authInfo?.extra?.caller as Caller), {
-    onerror: (error) => console.error(`mcp: ${error.message}`), // reporting only; the answer is already a 4xx
-  })
+  const handler = createMcpHandler(({ authInfo }) => notesServer(authInfo?.extra?.caller as Caller))
   const node = toNodeHandler(handler)
   return (req, res) => {
     const caller = callerOf(req, res)

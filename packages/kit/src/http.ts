@@ -117,3 +117,25 @@ export function mcpHeaders(token?: string, extra: Record<string, string> = {}): 
     ...extra,
   }
 }
+
+/** The protocol revision the labs speak natively; 2025-era requests (no `_meta` envelope) are served too. */
+export const PROTOCOL_VERSION = '2026-07-28'
+
+/**
+ * The `_meta` envelope of a 2026-07-28 request (MCP 2026-07-28, Streamable HTTP): no `initialize`, so the
+ * protocol version and the client's capabilities travel with every request.
+ */
+export const envelope2026 = (version = PROTOCOL_VERSION) => ({
+  'io.modelcontextprotocol/protocolVersion': version,
+  'io.modelcontextprotocol/clientCapabilities': {},
+})
+
+/**
+ * The headers a 2026-07-28 POST repeats from its body, for proxies and gateways that route without parsing
+ * JSON: MCP-Protocol-Version, Mcp-Method, and Mcp-Name (the tool, resource or prompt).
+ */
+export const headers2026 = (method: string, name?: string, version = PROTOCOL_VERSION): Record<string, string> => ({
+  'MCP-Protocol-Version': version,
+  'Mcp-Method': method,
+  ...(name === undefined ? {} : { 'Mcp-Name': name }),
+})
