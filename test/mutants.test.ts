@@ -1,7 +1,7 @@
 // Every plausible wrong answer is caught: each mutant (test/mutants/lab-0N.ts) is one edit inside an
 // exercise's region, applied to a copy of its lab. All copies are typechecked together, then each is
-// started and graded by its exercise's checks: at least one must fail. A mutant that does not compile
-// or crash-starts proves nothing, so both are failures here.
+// started and graded by its exercise's checks: at least one must fail (the one it names as caughtBy, if
+// it names one). A mutant that does not compile or does not start proves nothing: both fail here.
 // `npm run mutants` (MUTANTS_FULL=1) also runs every check outside the exercise's list on each mutant:
 // they must all pass, or the mutant is not the small, plausible mistake it claims to be.
 import { spawnSync } from 'node:child_process'
@@ -23,9 +23,13 @@ const MUTANTS_DIR = join(ROOT, 'test', 'mutants')
 
 // Every lab-0N.ts in test/mutants/, lab 6's too when its engineer has added it.
 const files = readdirSync(MUTANTS_DIR).filter((file) => /^lab-\d\d\.ts$/.test(file))
+// MUTANTS_LABS=1,2 runs only those labs' mutants (e.g. `MUTANTS_LABS=5 npm run mutants`).
+const only = process.env.MUTANTS_LABS?.split(',').map(Number)
 const MUTANTS: Mutant[] = (
   await Promise.all(files.map(async (file) => (await import(pathToFileURL(join(MUTANTS_DIR, file)).href)).default as Mutant[]))
-).flat()
+)
+  .flat()
+  .filter((mutant) => only === undefined || only.includes(mutant.lab))
 
 const exerciseOf = (mutant: Mutant): Exercise => {
   const exercise = EXERCISES.find((e) => e.lab === mutant.lab && e.name === mutant.exercise)
@@ -118,13 +122,13 @@ describe('the mutants', () => {
   })
 
   it('an edit that is not in the file, is there twice, or lies outside its region is refused', () => {
-    const source = ['a', '// #region exercise: x', 'b', 'b', 'c', '// #endregion', 'd'].join('\n')
-    const edit = { lab: 1, exercise: 'x', name: 'edit', file: 'f.ts', replace: 'z' }
-    expect(mutated(source, { ...edit, find: 'c' })).toContain('\nz\n')
-    expect(() => mutated(source, { ...edit, find: 'e' })).toThrow(/is not in/)
-    expect(() => mutated(source, { ...edit, find: 'b' })).toThrow(/more than once/)
-    expect(() => mutated(source, { ...edit, find: 'd' })).toThrow(/outside exercise x/)
-    expect(() => mutated(source, { ...edit, find: 'c\n// #endregion' })).toThrow(/outside exercise x/)
+    const source = ['before', '// #region exercise: x', 'twice', 'twice', 'inside', '// #endregion', 'after'].join('\n')
+    const edit = { lab: 1, exercise: 'x', name: 'edit', file: 'f.ts', replace: 'changed' }
+    expect(mutated(source, { ...edit, find: 'inside' })).toContain('\nchanged\n')
+    expect(() => mutated(source, { ...edit, find: 'nowhere' })).toThrow(/is not in/)
+    expect(() => mutated(source, { ...edit, find: 'twice' })).toThrow(/more than once/)
+    expect(() => mutated(source, { ...edit, find: 'after' })).toThrow(/outside exercise x/)
+    expect(() => mutated(source, { ...edit, find: 'inside\n// #endregion' })).toThrow(/outside exercise x/)
   })
 })
 
@@ -141,10 +145,19 @@ describe.concurrent('each mutant is caught by its exercise’s checks', () => {
       running.push(server)
       try {
         let by: string | undefined
-        for (const check of specificFirst(exercise, checks)) {
-          if (!(await runCheck(check, server.base)).ok) {
-            by = check.id
-            break
+        if (mutant.caughtBy !== undefined) {
+          const proof = checks.find((c) => c.id === mutant.caughtBy)
+          expect(proof, `${mutant.caughtBy} is not a check of lab ${mutant.lab}`).toBeDefined()
+          expect(exercise.checks, `${mutant.caughtBy} does not grade ${exercise.name}`).toContain(mutant.caughtBy)
+          const result = await runCheck(proof!, server.base)
+          expect(result.ok, `${mutant.caughtBy} passes on "${name}"`).toBe(false)
+          by = mutant.caughtBy
+        } else {
+          for (const check of specificFirst(exercise, checks)) {
+            if (!(await runCheck(check, server.base)).ok) {
+              by = check.id
+              break
+            }
           }
         }
         expect(by, `no check of ${exercise.name} fails on "${name}": the wrong answer passes`).toBeDefined()

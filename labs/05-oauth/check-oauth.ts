@@ -535,6 +535,18 @@ export const oauthChecks = [
   redeemError('verifier-long', 'a 129-character verifier', 'RFC 7636 §4.1', 'invalid_grant', async (as, code) =>
     as.exchange({ client: await as.client('public'), code, verifier: 'a'.repeat(129) }),
   ),
+  check(
+    'verifier-case',
+    'a code whose challenge was sent in another case, redeemed with the right verifier → invalid_grant',
+    'RFC 7636 §4.6 (the challenges compared exactly)',
+    async (t) => {
+      const as = await t.oauth()
+      const pkce = pkcePair()
+      const swapped = [...pkce.challenge].map((c) => (c === c.toLowerCase() ? c.toUpperCase() : c.toLowerCase())).join('')
+      const { code } = await as.authorize({ user: 'alice', pkce: { ...pkce, challenge: swapped } })
+      expectOAuthError(await as.exchange({ client: await as.client('public'), code, verifier: pkce.verifier }), 400, 'invalid_grant')
+    },
+  ),
   redeemError('verifier-odd', 'a verifier with characters outside the unreserved set', 'RFC 7636 §4.1', 'invalid_grant', async (as, code) =>
     as.exchange({ client: await as.client('public'), code, verifier: `${'a'.repeat(42)}+/=` }),
   ),

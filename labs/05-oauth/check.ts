@@ -220,7 +220,7 @@ export const checks = [
 
   check(
     'unknown-operation',
-    "an operation the table does not know (PURGE_NOTES, an unknown method) is refused with the request's id",
+    "an operation the table does not know (PURGE_NOTES, an unknown method), alone or in a batch, is refused with the request's id",
     'RFC 8725 §3 spirit: fail closed, JSON-RPC 2.0 §5',
     async (t) => {
       const token = await issued(t, 'bob', 'notes:read')
@@ -230,9 +230,12 @@ export const checks = [
         expectEqual(reply.json?.error?.code, -32601, 'error.code (method not found)')
         expectEqual(reply.json?.id, JSON.parse(body).id, 'the id of the refused request')
       }
-      const unreadable = await post(t, token, '[42]')
-      expectStatus(unreadable, 400)
-      expectEqual(unreadable.json?.id, null, 'the id when the request has none to read')
+      for (const batch of ['[42]', `[${call('read_notes', {}, 1)},${call('PURGE_NOTES', {}, 2)}]`]) {
+        const unreadable = await post(t, token, batch)
+        expectStatus(unreadable, 400)
+        expectEqual(unreadable.json?.error?.code, -32601, `error.code for ${batch.slice(0, 20)}…`)
+        expectEqual(unreadable.json?.id, null, 'the id when the request has none to read (a batch)')
+      }
     },
   ),
 

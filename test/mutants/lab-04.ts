@@ -31,11 +31,10 @@ export default [
   },
   {
     ...lookup,
-    name: 'every method ending in /list is open',
-    find: "if (OPEN_METHODS.has(method) || method.startsWith('notifications/')) return { open: true }",
-    replace: "if (method.endsWith('/list') || method === 'initialize' || method.startsWith('notifications/')) return { open: true }",
+    name: 'a prompt looked up by uri, not name (fails closed)',
+    find: "method === 'prompts/get' ? params?.name",
+    replace: "method === 'prompts/get' ? params?.uri",
   },
-
   {
     ...gate,
     name: 'only the first message of a batch is looked at',

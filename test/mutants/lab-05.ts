@@ -21,12 +21,6 @@ export default [
     find: 'sameSecret(s256(verifier), challenge)',
     replace: 'sameSecret(s256(verifier).toLowerCase(), challenge.toLowerCase())',
   },
-  {
-    ...pkce,
-    name: 'the challenge compared by prefix',
-    find: 'sameSecret(s256(verifier), challenge)',
-    replace: 'challenge.length > 0 && s256(verifier).startsWith(challenge)',
-  },
 
   {
     ...rotate,
@@ -38,7 +32,7 @@ export default [
     ...rotate,
     name: 'a retry allowed after its successor was used',
     find: 'now < token.used_at + REUSE_INTERVAL && successor?.used_at === null',
-    replace: 'now < token.used_at + REUSE_INTERVAL',
+    replace: 'now < token.used_at + REUSE_INTERVAL && successor !== undefined',
   },
   {
     ...rotate,

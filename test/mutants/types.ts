@@ -12,4 +12,9 @@ export interface Mutant {
   /** text that occurs exactly once in the file, inside the exercise's region */
   find: string
   replace: string
+  /**
+   * The check of the exercise that fails on it: the proof, run alone (a whole lab's checks take minutes). Without
+   * it, the exercise's checks run until one fails.
+   */
+  caughtBy?: string
 }

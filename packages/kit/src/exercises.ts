@@ -65,6 +65,7 @@ const WITH_TOKENS = [
   'code-reuse',
   'refresh-rotation',
   'refresh-retry',
+  'refresh-retry-late',
   'refresh-replaced',
   'refresh-narrow',
   'refresh-widen',
@@ -115,6 +116,7 @@ const CLIENT_REGISTERED = [
   'verifier-wrong',
   'verifier-short',
   'verifier-long',
+  'verifier-case',
   'verifier-odd',
   'verifier-is-challenge',
   'code-other-client',
@@ -133,6 +135,12 @@ const CLIENT_REGISTERED = [
 const REGISTRATION_REFUSED = [
   ...['register-javascript', 'register-data', 'register-fragment', 'register-fragment-empty', 'register-userinfo'],
   ...['register-loopback-lookalike', 'register-http', 'register-relative', 'register-none', 'register-mixed'],
+]
+
+// …and the redemptions PKCE must refuse: a verifier checked too loosely fails one of them.
+const PKCE_REFUSED = [
+  ...['verifier-missing', 'verifier-wrong', 'verifier-short', 'verifier-long', 'verifier-case', 'verifier-odd'],
+  'verifier-is-challenge',
 ]
 
 export const EXERCISES: readonly Exercise[] = [
@@ -264,7 +272,7 @@ export const EXERCISES: readonly Exercise[] = [
       '  return false // not written yet: no code can be redeemed',
       '}',
     ].join('\n'),
-    checks: WITH_TOKENS,
+    checks: [...WITH_TOKENS, ...PKCE_REFUSED],
   },
   {
     lab: 5,
@@ -455,7 +463,8 @@ export const PARTS: readonly Part[] = [
       ...['redirect-other-path', 'redirect-host-case', 'redirect-path-case', 'redirect-query-added', 'redirect-fragment'],
       ...['redirect-http', 'redirect-userinfo', 'redirect-subdomain', 'redirect-localhost', 'redirect-loopback-path'],
       ...['redirect-missing', 'redirect-loopback-port', 'verifier-missing', 'verifier-wrong', 'verifier-short', 'verifier-long'],
-      ...['verifier-odd', 'verifier-is-challenge', 'code-other-client', 'code-redirect-uri', 'code-resource', 'code-unknown'],
+      ...['verifier-case', 'verifier-odd', 'verifier-is-challenge', 'code-other-client', 'code-redirect-uri'],
+      ...['code-resource', 'code-unknown'],
       ...['code-reuse', 'grant-types', 'client-authentication', 'token-garbage', 'dev-token-refused', 'pages-garbage'],
     ],
   },
