@@ -1,7 +1,7 @@
 // Lab 7's checks: `npm run check 7`. Discovery to the provider, real flows through its pages, the scope
 // gate on its tokens, refresh rotation, revocation (seen only through introspection), key rotation.
 // Each check sends a curl command and says what the answer must be; `-- --curl` prints every command.
-import { createPublicKey, generateKeyPairSync } from 'node:crypto'
+import { createPublicKey, generateKeyPairSync, randomUUID } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer as createHttpServer } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
@@ -218,45 +218,51 @@ function introspectionPair(t: CheckContext): Promise<Pair> {
 const opaqueSession = (p: Pair, resource?: string) => signIn(p.as, 'alice', 'notes:read notes:write', resource)
 
 /**
- * A provider played by the check, so that its answers can lie: it serves metadata naming its introspection
- * endpoint, and answers each token with the introspection answer `answers` holds for it (RFC 7662 §2.2). A
- * resource server of this lab (TOKEN_VALIDATION=introspection) is started against it, on its own data.
+ * A provider played by the check, so that its answers can lie and its traffic can be counted: it serves
+ * metadata naming its introspection endpoint and, at jwks_uri, an empty key set; it answers each token
+ * with the introspection answer `answers` holds for it (RFC 7662 §2.2), and serves `keys` at /keys,
+ * counting the fetches. A resource server of this lab is started against it, on its own data, with `env`.
  */
-async function withLyingProvider(
-  answers: (mcp: string) => Record<string, Record<string, unknown>>,
-  use: (mcp: string) => Promise<void>,
+interface FakeProvider {
+  issuer: string
+  mcp: string
+  /** how many times /keys was fetched */
+  keyFetches: () => number
+}
+async function withFakeProvider(
+  env: (issuer: string) => Record<string, string>,
+  setup: { answers?: (mcp: string) => Record<string, Record<string, unknown>>; keys?: { keys: JWK[] } },
+  use: (provider: FakeProvider) => Promise<void>,
 ): Promise<void> {
   let table: Record<string, Record<string, unknown>> = {}
-  const provider = createHttpServer((req, res) => {
+  let keyFetches = 0
+  const server = createHttpServer((req, res) => {
     let body = ''
     req.on('data', (chunk) => (body += chunk))
     req.on('end', () => {
       const json = (value: unknown) => res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(value))
-      if (req.url === '/.well-known/oauth-authorization-server') return json({ issuer, introspection_endpoint: `${issuer}/introspect` })
+      if (req.url === '/.well-known/oauth-authorization-server')
+        return json({ issuer, introspection_endpoint: `${issuer}/introspect`, jwks_uri: `${issuer}/metadata-keys` })
       if (req.url === '/introspect') return json(table[new URLSearchParams(body).get('token') ?? ''] ?? { active: false })
+      if (req.url === '/metadata-keys') return json({ keys: [] })
+      if (req.url === '/keys') return (keyFetches++, json(setup.keys ?? { keys: [] }))
       res.writeHead(404).end()
     })
   })
-  await new Promise<void>((resolve) => provider.listen(0, '127.0.0.1', resolve))
-  const issuer = `http://127.0.0.1:${(provider.address() as { port: number }).port}`
-  const dataDir = mkdtempSync(join(tmpdir(), 'lab7-lying-provider-'))
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const issuer = `http://127.0.0.1:${(server.address() as { port: number }).port}`
+  const dataDir = mkdtempSync(join(tmpdir(), 'lab7-fake-provider-'))
   let rs: RunningProcess | undefined
   try {
-    rs = await startProcess('resource server (introspection, lying provider)', lab('./server.ts'), await freePort(), {
-      env: {
-        DATA_DIR: dataDir,
-        IDP_URL: issuer,
-        TOKEN_VALIDATION: 'introspection',
-        INTROSPECTION_CLIENT_ID: 'rs',
-        INTROSPECTION_CLIENT_SECRET: 'rs-secret',
-      },
+    rs = await startProcess('resource server (a fake provider)', lab('./server.ts'), await freePort(), {
+      env: { DATA_DIR: dataDir, IDP_URL: issuer, ...env(issuer) },
     })
     const mcp = `${rs.base}/mcp`
-    table = Object.fromEntries(Object.entries(answers(mcp)).map(([token, answer]) => [token, { iss: issuer, ...answer }]))
-    await use(mcp)
+    table = Object.fromEntries(Object.entries(setup.answers?.(mcp) ?? {}).map(([token, answer]) => [token, { iss: issuer, ...answer }]))
+    await use({ issuer, mcp, keyFetches: () => keyFetches })
   } finally {
     await rs?.stop()
-    provider.close()
+    server.close()
     rmSync(dataDir, { recursive: true, force: true })
   }
 }
@@ -673,26 +679,25 @@ export const checks = [
     'RFC 7662 §2.2, §4 (the resource server still decides), RFC 8707 §2',
     async () => {
       const now = Math.floor(Date.now() / 1000)
-      await withLyingProvider(
-        (mcp) => {
-          const good = { active: true, sub: 'alice', aud: mcp, exp: now + 600, token_type: 'Bearer', scope: 'notes:read' }
-          return {
-            good,
-            'iss-other': { ...good, iss: 'https://evil.example' },
-            'aud-other': { ...good, aud: `${mcp}-other` },
-            'aud-prefix': { ...good, aud: [mcp.slice(0, -1)] },
-            'aud-missing': { ...good, aud: undefined },
-            expired: { ...good, exp: now - 60 },
-            'token-type': { ...good, token_type: 'refresh_token' },
-            'no-sub': { ...good, sub: undefined },
-          }
-        },
-        async (mcp) => {
-          rpcResult(await readAt(mcp, 'good'))
-          for (const lie of ['iss-other', 'aud-other', 'aud-prefix', 'aud-missing', 'expired', 'token-type', 'no-sub'])
-            expectChallenge(await readAt(mcp, lie), 401, 'invalid_token')
-        },
-      )
+      const env = () => ({ TOKEN_VALIDATION: 'introspection', INTROSPECTION_CLIENT_ID: 'rs', INTROSPECTION_CLIENT_SECRET: 'rs-secret' })
+      const answers = (mcp: string) => {
+        const good = { active: true, sub: 'alice', aud: mcp, exp: now + 600, token_type: 'Bearer', scope: 'notes:read' }
+        return {
+          good,
+          'iss-other': { ...good, iss: 'https://evil.example' },
+          'aud-other': { ...good, aud: `${mcp}-other` },
+          'aud-prefix': { ...good, aud: [mcp.slice(0, -1)] },
+          'aud-missing': { ...good, aud: undefined },
+          expired: { ...good, exp: now - 60 },
+          'token-type': { ...good, token_type: 'refresh_token' },
+          'no-sub': { ...good, sub: undefined },
+        }
+      }
+      await withFakeProvider(env, { answers }, async ({ mcp }) => {
+        rpcResult(await readAt(mcp, 'good'))
+        for (const lie of ['iss-other', 'aud-other', 'aud-prefix', 'aud-missing', 'expired', 'token-type', 'no-sub'])
+          expectChallenge(await readAt(mcp, lie), 401, 'invalid_token')
+      })
     },
   ),
 
@@ -739,6 +744,33 @@ export const checks = [
         rmSync(p.dataDir, { recursive: true, force: true })
         pair = undefined
       }
+    },
+  ),
+
+  check(
+    'key-fetches',
+    'the key set comes from JWKS_URI, is fetched once for many tokens, and again at most once per cooldown for unknown kids',
+    'RFC 7517 §5, RFC 8414 §2 (jwks_uri), OpenID Connect Core §10.1.1 (rotation)',
+    async () => {
+      const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
+      const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' }
+      // The metadata's jwks_uri serves no keys: only JWKS_URI (set here) leads to them.
+      const env = (issuer: string) => ({ JWKS_URI: `${issuer}/keys`, JWKS_COOLDOWN_SECONDS: '600' })
+      await withFakeProvider(env, { keys: { keys: [jwk] } }, async ({ issuer, mcp, keyFetches }) => {
+        const token = (kid: string) =>
+          new SignJWT({ client_id: 'c', scope: 'notes:read', jti: randomUUID() })
+            .setProtectedHeader({ alg: 'RS256', typ: 'at+jwt', kid })
+            .setIssuer(issuer)
+            .setAudience(mcp)
+            .setSubject('alice')
+            .setIssuedAt()
+            .setExpirationTime('5m')
+            .sign(privateKey)
+        for (let i = 0; i < 3; i++) rpcResult(await readAt(mcp, await token('k1')))
+        expectEqual(keyFetches(), 1, 'key set fetches for three tokens (it is cached)')
+        for (let i = 0; i < 3; i++) expectChallenge(await readAt(mcp, await token(`unknown-${i}`)), 401, 'invalid_token')
+        assert(keyFetches() <= 2, `${keyFetches()} key set fetches: unknown kids refetch it at most once per cooldown`)
+      })
     },
   ),
 

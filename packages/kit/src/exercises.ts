@@ -389,6 +389,7 @@ export const EXERCISES: readonly Exercise[] = [
     ],
     stub: "return async () => { throw new Error('remote-keys: not written yet') } // every token refused: 401",
     checks: [
+      'key-fetches',
       'flow',
       'resource-case',
       'alice-cannot-purge',
