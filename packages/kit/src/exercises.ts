@@ -53,6 +53,7 @@ const WITH_TOKENS = [
   'duplicate-keys',
   'header-tricks',
   'unknown-operation',
+  'unknown-resource',
   'content-type-trick',
   'valid-token',
   'notes-per-sub',
