@@ -12,9 +12,9 @@ export const ISSUER = ORIGIN
 // Its state (clients, grants, refresh tokens) lives in SQLite, so a restart loses nothing.
 export const DATABASE_FILE = join(process.env.DATA_DIR ?? fileURLToPath(new URL('../../data', import.meta.url)), `05-oauth-${PORT}.sqlite`)
 
-// The refresh token reuse interval in seconds (oauth/grant-refresh-token.ts): defaults to 60 s. The
-// checks start an instance with 0 to see a retry after the interval refused, without waiting a minute.
-export const REFRESH_REUSE_INTERVAL_S = seconds('REFRESH_REUSE_INTERVAL_S', 60)
+// The refresh token reuse interval in seconds (oauth/grant-refresh-token.ts). The checks start an
+// instance with 0 to see a retry after the interval refused, without waiting a minute.
+export const REFRESH_REUSE_INTERVAL_S = seconds('REFRESH_REUSE_INTERVAL_S', 60) // defaults to 60 s
 
 function seconds(name: string, fallback: number): number {
   const value = process.env[name]
