@@ -139,6 +139,14 @@ const redeemError = (
     expectOAuthError(await redeem(as, code, pkce.verifier), 400, error)
   })
 
+/** A verifier of the wrong form (RFC 7636 §4.1), sent with its own challenge: only its form can refuse it. */
+const malformedVerifier = (id: string, title: string, verifier: string) =>
+  check(id, `${title}, its challenge matching → invalid_grant`, 'RFC 7636 §4.1', async (t) => {
+    const as = await t.oauth()
+    const { code } = await as.authorize({ user: 'alice', pkce: pkcePair(verifier) })
+    expectOAuthError(await as.exchange({ client: await as.client('public'), code, verifier }), 400, 'invalid_grant')
+  })
+
 /** A registration whose redirect URI must be refused with invalid_redirect_uri (RFC 7591 §3.2.2). */
 const badRegistration = (id: string, what: string, redirectUris: unknown) =>
   check(`register-${id}`, `registering ${what} → 400 invalid_redirect_uri`, 'RFC 7591 §3.2.2, OAuth 2.1 §2.3.1', async (t) => {
@@ -529,12 +537,8 @@ export const oauthChecks = [
   redeemError('verifier-wrong', 'redeeming a code with another (well-formed) verifier', 'RFC 7636 §4.6', 'invalid_grant', async (as, c) =>
     as.exchange({ client: await as.client('public'), code: c, verifier: pkcePair().verifier }),
   ),
-  redeemError('verifier-short', 'a 42-character verifier', 'RFC 7636 §4.1', 'invalid_grant', async (as, code) =>
-    as.exchange({ client: await as.client('public'), code, verifier: 'a'.repeat(42) }),
-  ),
-  redeemError('verifier-long', 'a 129-character verifier', 'RFC 7636 §4.1', 'invalid_grant', async (as, code) =>
-    as.exchange({ client: await as.client('public'), code, verifier: 'a'.repeat(129) }),
-  ),
+  malformedVerifier('verifier-short', 'a 42-character verifier', 'a'.repeat(42)),
+  malformedVerifier('verifier-long', 'a 129-character verifier', 'a'.repeat(129)),
   check(
     'verifier-case',
     'a code whose challenge was sent in another case, redeemed with the right verifier → invalid_grant',
@@ -547,9 +551,7 @@ export const oauthChecks = [
       expectOAuthError(await as.exchange({ client: await as.client('public'), code, verifier: pkce.verifier }), 400, 'invalid_grant')
     },
   ),
-  redeemError('verifier-odd', 'a verifier with characters outside the unreserved set', 'RFC 7636 §4.1', 'invalid_grant', async (as, code) =>
-    as.exchange({ client: await as.client('public'), code, verifier: `${'a'.repeat(42)}+/=` }),
-  ),
+  malformedVerifier('verifier-odd', 'a verifier with characters outside the unreserved set', `${'a'.repeat(42)}+/=`),
   redeemError(
     'verifier-is-challenge',
     'the challenge sent back as the verifier',
