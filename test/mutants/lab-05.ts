@@ -15,10 +15,10 @@ export default [
   },
   {
     ...pkce,
-    name: 'the verifier not checked for form (RFC 7636 §4.1)',
-    caughtBy: 'verifier-short',
-    find: 'isValidVerifier(verifier) && ',
-    replace: '',
+    name: 'SHA-1 instead of SHA-256',
+    caughtBy: 'read-token-reads',
+    find: "createHash('sha256')",
+    replace: "createHash('sha1')",
   },
   {
     ...pkce,

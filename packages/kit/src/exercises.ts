@@ -38,7 +38,7 @@ const GATED = [
   'no-scope-token',
   'write-token',
   'admin-token',
-].concat(['list-shows-all', 'batch', 'notification', 'duplicate-keys', 'header-tricks'])
+].concat(['list-shows-all', 'batch', 'notification', 'duplicate-keys', 'header-tricks', 'headers-not-trusted', 'era-2026'])
 
 // Lab 5's checks that need a token from its authorization server: a stub that stops the code flow fails them.
 const WITH_TOKENS = [
@@ -52,6 +52,8 @@ const WITH_TOKENS = [
   'notification',
   'duplicate-keys',
   'header-tricks',
+  'headers-not-trusted',
+  'era-2026',
   'unknown-operation',
   'unknown-resource',
   'content-type-trick',
