@@ -55,7 +55,14 @@ function printTable(results: Record<string, Record<number, Row>>, expected: Expe
         if (known !== undefined && known !== 'pass' && cell.result === 'pass') {
           notes.push(`${client}, lab ${n}, ${capability}: passes now; update interop/expected.json`)
         }
-        return `${MARK[cell.result]}${' '.repeat(11)}`
+        // a cell an upstream bug blocks names its issue
+        const issue =
+          known === cell.result && cell.result !== 'pass'
+            ? /\/issues\/(\d+)/.exec(expected.limits[client]?.[capability]?.join(' ') ?? '')
+            : null
+        return issue
+          ? `${MARK[cell.result]} #${issue[1]}`.padEnd(12 + MARK[cell.result].length - 1)
+          : `${MARK[cell.result]}${' '.repeat(11)}`
       })
       console.log(`${client.padEnd(clientWidth)}${String(n).padEnd(5)}${(row.protocol ?? '—').padEnd(12)}${cells.join('')}`)
     }
