@@ -90,9 +90,14 @@ async function signInOnPage(page: Page, user: Target['user'], inspectorUrl: stri
   await back()
 }
 
-type Outcome = { outcome: 'shown' | 'step-up' | 'sign-in' | 'error'; text?: string }
+type Outcome = { outcome: 'shown' | 'step-up' | 'sign-in' }
+const SAW = { shown: 'the result', 'step-up': '"Additional permissions required"', 'sign-in': 'a sign-in page' }
 
-/** Selects a tool and executes it; resolves when `expected` shows in its result, the Inspector asks for more scope, the page leaves for a sign-in, or an error shows. */
+/**
+ * Selects a tool and executes it; resolves when `expected` shows in its result, the Inspector asks for more
+ * scope, or the page leaves for a sign-in. Anything else ends in a timeout: a result panel that still shows
+ * the previous call's failure cannot be told from a new one.
+ */
 async function runTool(page: Page, name: string, expected: RegExp): Promise<Outcome> {
   await page.getByText(name, { exact: true }).first().click()
   await page.getByRole('button', { name: 'Execute Tool' }).click()
@@ -201,7 +206,7 @@ export async function driveInspector(browser: Browser, target: Target, era: Era)
 
     const who = new RegExp(`Notes of ${target.user.username}`)
     const read = await runTool(page, 'read_notes', who)
-    row.read_notes = read.outcome === 'shown' ? pass() : fail(read.text ?? read.outcome)
+    row.read_notes = read.outcome === 'shown' ? pass() : fail(`it showed ${SAW[read.outcome]}`)
 
     // Step-up: the Inspector shows the scopes it will ask for, the person authorizes, signs in and executes again.
     const before = signIns.length
@@ -217,9 +222,9 @@ export async function driveInspector(browser: Browser, target: Target, era: Era)
       row['step-up'] =
         again.outcome === 'shown' && second?.scope.split(' ').includes('notes:admin')
           ? pass(`second sign-in for "${second.scope}"`)
-          : fail(again.text ?? again.outcome)
+          : fail(`it showed ${SAW[again.outcome]}`)
     } else {
-      row['step-up'] = fail(purge.text ?? purge.outcome)
+      row['step-up'] = fail(`it showed ${SAW[purge.outcome]}`)
     }
 
     // Refresh: the server now refuses the access token; the Inspector should use its refresh token, not a new sign-in.
@@ -235,7 +240,7 @@ export async function driveInspector(browser: Browser, target: Target, era: Era)
       refreshes.length > 0 &&
       refreshes.every((r) => r.startsWith('HTTP 200'))
         ? pass()
-        : fail(`${after.text ?? after.outcome}${refreshes.length ? `; ${refreshes.at(-1)}` : ', without trying its refresh token'}`)
+        : fail(`it showed ${SAW[after.outcome]}${refreshes.length ? `; ${refreshes.at(-1)}` : ', without trying its refresh token'}`)
   } catch (error) {
     if (process.env.INTEROP_DEBUG) await page.screenshot({ path: join(tmpdir(), `inspector-lab${target.n}-${era}.png`) })
     const next = nextCapability(row)
