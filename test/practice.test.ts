@@ -3,7 +3,7 @@
 // passes; with the solution put back, the copy is the lab again, byte for byte (whose checks pass:
 // test/lab-0N.test.ts). Each copy lives in a folder of its own at the depth of practice/NN-name.
 import { spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -15,6 +15,7 @@ import { ROOT } from '@workshop/kit/paths'
 import { applySolution, exerciseState, regionsOf, stubbed, writePractice } from '@workshop/kit/practice'
 import { checkLab, loadChecks } from '@workshop/kit/run-checks'
 import { labFiles } from '@workshop/kit/snapshots'
+import { watchPractice } from '../scripts/lib/practice-mode.ts'
 
 const folders: string[] = []
 const running: RunningLab[] = []
@@ -216,4 +217,39 @@ describe('npm run practice without a terminal', () => {
     expect(await eight.exited).toBe(2)
     expect(eight.output().trim()).toBe('lab 8 has no exercises (labs 1 to 7 do): npm run step 8')
   })
+})
+
+// The watcher behind "saving a file restarts the server": every way an editor saves is seen, again and again.
+describe('saving a practice file', () => {
+  it('is seen six times in a row: in place, renamed over, in place, in place, deleted and recreated, in place', async () => {
+    const dir = scratch('05-oauth')
+    mkdirSync(join(dir, 'oauth'), { recursive: true })
+    const file = join(dir, 'oauth', 'pkce.ts')
+    writeFileSync(file, '// 0\n')
+    const seen: string[] = []
+    const unwatch = watchPractice(dir, (name) => seen.push(name))
+    try {
+      /** Waits (polling, never guessing a delay) until the watcher reported `n` saves; then there must be exactly n. */
+      const saves = async (n: number, how: string) => {
+        for (let i = 0; i < 600 && seen.length < n; i++) await new Promise((resolve) => setTimeout(resolve, 50))
+        expect(seen, `after the save ${how}`).toEqual(Array(n).fill('oauth/pkce.ts'))
+      }
+      appendFileSync(file, '// in place\n')
+      await saves(1, 'in place')
+      writeFileSync(`${file}___jb_tmp___`, '// renamed over\n') // JetBrains' safe write; sed -i and vim do the same
+      renameSync(`${file}___jb_tmp___`, file)
+      await saves(2, 'renamed over')
+      appendFileSync(file, '// in place\n')
+      await saves(3, 'in place, after the rename')
+      appendFileSync(file, '// in place\n')
+      await saves(4, 'in place again')
+      rmSync(file)
+      writeFileSync(file, '// recreated\n')
+      await saves(5, 'deleted and recreated')
+      appendFileSync(file, '// in place\n')
+      await saves(6, 'in place, after the recreation')
+    } finally {
+      unwatch()
+    }
+  }, 60_000)
 })

@@ -2,9 +2,9 @@
 // across runs, with its exercises stubbed; what the guide adds for it (hints, a solution's diff, which
 // exercise a failing check grades); and a watch that restarts the server when a practice file is saved.
 import { spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, watch, writeFileSync } from 'node:fs'
+import { type Dirent, type FSWatcher, existsSync, mkdtempSync, readFileSync, readdirSync, statSync, watch, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, relative } from 'node:path'
+import { join, relative, sep } from 'node:path'
 import { createInterface } from 'node:readline/promises'
 import { chalk } from 'zx'
 import { type Exercise, exercisesOf, exercisesOfCheck } from '@workshop/kit/exercises'
@@ -162,20 +162,61 @@ export async function solutionDiff(lab: Lab, practice: Practice, exercise: Exerc
 /**
  * Calls `onSave` when a file of the practice copy is saved, once for a burst of writes (editors write
  * twice, or write and rename). The checks file is not the learner's to change: it is the lab's.
+ *
+ * Each folder is watched on its own, never each file: many editors save by writing a temporary file and
+ * renaming it over the old one (sed -i, vim, JetBrains "safe write"), which gives the file a new inode.
+ * A watch on a file follows its inode and goes deaf after such a save; Node's recursive watch on Linux
+ * watches files that way. A folder's watch sees every name written, renamed in or created, whatever
+ * its inode. A folder created later is watched from then on.
  */
 export function watchPractice(dir: string, onSave: (file: string) => void): () => void {
   let timer: NodeJS.Timeout | undefined
   let changed = ''
-  const watcher = watch(dir, { recursive: true }, (_event, name) => {
-    const file = String(name ?? '')
+  const watchers = new Map<string, FSWatcher>()
+  const saved = (file: string) => {
     if (!/\.ts$/.test(file) || /(^|\/)check[^/]*\.ts$/.test(file)) return
     changed = file
     clearTimeout(timer)
     timer = setTimeout(() => onSave(changed), 300)
-  })
-  watcher.on('error', () => {}) // a folder removed under us: nothing left to watch
+  }
+  const watchFolder = (folder: string) => {
+    if (watchers.has(folder)) return
+    let watcher: FSWatcher
+    try {
+      watcher = watch(folder, (_event, name) => {
+        if (name === null) return
+        const path = join(folder, String(name))
+        if (isFolder(path)) return watchFolder(path)
+        saved(relative(dir, path).split(sep).join('/'))
+      })
+    } catch {
+      return // gone already
+    }
+    watcher.on('error', () => {
+      watcher.close() // a folder removed under us: nothing left to watch there
+      watchers.delete(folder)
+    })
+    watchers.set(folder, watcher)
+    let entries: Dirent[] = []
+    try {
+      entries = readdirSync(folder, { withFileTypes: true })
+    } catch {
+      // removed meanwhile: its watcher reports the error
+    }
+    for (const entry of entries) if (entry.isDirectory() && entry.name !== 'node_modules') watchFolder(join(folder, entry.name))
+  }
+  watchFolder(dir)
   return () => {
     clearTimeout(timer)
-    watcher.close()
+    for (const watcher of watchers.values()) watcher.close()
+    watchers.clear()
+  }
+}
+
+const isFolder = (path: string) => {
+  try {
+    return statSync(path).isDirectory()
+  } catch {
+    return false // removed: a file deleted (the save that recreates it follows)
   }
 }
