@@ -43,6 +43,7 @@ import {
 import { npmKeptOption, optionError } from './lib/options.ts'
 import { Hints, exerciseNote, practiceLines, preparePractice, solutionDiff, watchPractice } from './lib/practice-mode.ts'
 import { page } from './lib/pager.ts'
+import { findPart } from '@workshop/kit/exercises'
 import { ensureDevKey } from '@workshop/kit/keys'
 import { type Lab, DEFAULT_TARGET, UnknownLabError, baseLab, clientPath, findLab, labExists, labPath, serverLab } from '@workshop/kit/labs'
 import {
@@ -170,6 +171,8 @@ const OPTIONS = {
   solution: { type: 'boolean' },
   reset: { type: 'boolean' },
   yes: { type: 'boolean' },
+  part: { type: 'string' },
+  'keep-mine': { type: 'boolean' },
 } as const
 let parsed: ReturnType<typeof parseArgs<{ allowPositionals: true; options: typeof OPTIONS }>>
 try {
@@ -180,7 +183,7 @@ try {
 const { positionals, values: options } = parsed
 const command = options.practice ? 'practice' : 'step'
 // `npm run practice 2 -- --solution verify-token`: the exercises named after the lab
-const kept = npmKeptOption(command, positionals, options, ['target', 'server', 'user'], options.solution ? positionals.length : 1)
+const kept = npmKeptOption(command, positionals, options, ['target', 'server', 'user', 'part'], options.solution ? positionals.length : 1)
 if (kept) fail(kept, 2)
 
 let lab: Lab
@@ -192,13 +195,18 @@ try {
 }
 if (!labExists(lab)) fail(`lab ${lab.n} (${lab.dir}) is not written yet: ${labPath(serverLab(lab), 'server.ts')} is missing.`, 2)
 // Practice mode: the folder the learner writes in (made once, kept across runs), and what runs from it.
+if (!options.practice && (options.part !== undefined || options['keep-mine']))
+  fail(`${command}: --part and --keep-mine are for practice: npm run practice ${lab.n} -- --part N`, 2)
 const practice = options.practice
-  ? await preparePractice(lab, {
-      reset: options.reset === true,
-      solution: options.solution ? positionals.slice(1) : undefined,
-      yes: options.yes === true,
-      terminal: process.stdin.isTTY === true && process.stdout.isTTY === true,
-    }).catch((error: Error) => fail(error.message, 2))
+  ? await (async () =>
+      preparePractice(lab, {
+        reset: options.reset === true,
+        solution: options.solution ? positionals.slice(1) : undefined,
+        yes: options.yes === true,
+        terminal: process.stdin.isTTY === true && process.stdout.isTTY === true,
+        part: options.part === undefined ? undefined : findPart(lab, options.part),
+        keepMine: options['keep-mine'] === true,
+      }))().catch((error: Error) => fail(error.message, 2))
   : undefined
 
 /** PORT and the companions' ports (their registry portEnv, default PORT+100); exit 2 when one is not a port. */
@@ -403,7 +411,7 @@ async function guide(lab: Lab): Promise<void> {
     lab,
     port,
     mcpUrl: server.mcpUrl,
-    commands: readTryItCommands(lab, port),
+    commands: readTryItCommands(lab, port, practice?.dir),
     extras: await labExtras(lab),
     practice: practice && practiceLines(lab, practice),
     companions: (serverLab(lab).companions ?? []).map((c) => ({ name: c.name, base: server.companions[c.name].base, portEnv: c.portEnv })),
@@ -463,11 +471,14 @@ async function guide(lab: Lab): Promise<void> {
     c: {
       busy: `running lab ${lab.n}'s checks`,
       async run() {
-        console.log(chalk.bold(`\nlab ${lab.n}'s checks against ${practice ? `your ${relative(ROOT, practice.dir)}/` : server.base}`))
+        const part = practice?.part
+        const which = part ? `lab ${lab.n}'s part ${part.part} checks` : `lab ${lab.n}'s checks`
+        console.log(chalk.bold(`\n${which} against ${practice ? `your ${relative(ROOT, practice.dir)}/` : server.base}`))
         await checkLab(lab, {
           base: server.base,
           dir: practice?.dir,
-          note: practice && ((check) => exerciseNote(lab, check.id)),
+          only: part && ((check) => part.checks.includes(check.id)),
+          note: practice && ((check) => exerciseNote(lab, check.id, practice.dir)),
         })
         return 'header'
       },
