@@ -491,8 +491,12 @@ async function guide(lab: Lab): Promise<void> {
           console.log(`\n${noPreviousLab(lab)}`)
           return 'none'
         }
-        const { text } = await diffLabs(previous, lab, { color: true })
-        await long(`${text}\n${chalk.dim(`(the same with the READMEs: npm run diff ${previous.n} ${lab.n} -- --all)`)}\n`)
+        // in practice, the exercises show as stubs (the read step gives no answer away) and lab 5 shows one part's files
+        const part = practice?.part
+        const { text, stubbed } = await diffLabs(previous, lab, { color: true, part })
+        const args = `${previous.n} ${lab.n} -- ${part ? `--part ${part.part} ` : ''}`
+        const more = stubbed.includes(lab) && practice ? '[s] shows a solution; ' : ''
+        await long(`${text}\n${chalk.dim(`(${more}the same with the READMEs: npm run diff ${args}--all)`)}\n`)
         return 'header'
       },
     },
