@@ -11,7 +11,7 @@ import { exercisesOf, findPart } from '@workshop/kit/exercises'
 import { findLab, labPath, UnknownLabError } from '@workshop/kit/labs'
 import { ROOT } from '@workshop/kit/paths'
 import { practicePath } from '@workshop/kit/practice'
-import { CurlMissingError, checkLab } from '@workshop/kit/run-checks'
+import { CurlMissingError, checkLab, expectServerAt, requireCurl } from '@workshop/kit/run-checks'
 import { npmKeptOption, optionError } from './lib/options.ts'
 
 const OPTIONS = ['base', 'curl', 'part', 'practice']
@@ -39,9 +39,15 @@ try {
   if (practice && exercisesOf(lab).length === 0) throw new Error(`lab ${lab.n} has no exercises to practise (labs 1 to 7 do)`)
   if (practice && !existsSync(dir)) throw new Error(`there is no ${shown} yet: npm run practice ${lab.n} makes it`)
   if (part) console.log(`part ${part.part} of lab ${lab.n}: ${part.title}`)
-  // Say what is graded: the learner's copy, or the lab itself, which holds the solutions.
-  const graded = practice ? `your practice copy, ${shown}` : `${relative(ROOT, labPath(lab))}/ (the solutions)`
-  console.log(chalk.bold(`grading ${graded}${values.base ? ` at ${values.base}` : ''}`))
+  requireCurl()
+  if (values.base) await expectServerAt(values.base)
+  // Say what is graded: the learner's copy, the lab itself (which holds the solutions), or whatever runs at --base.
+  const graded = values.base
+    ? `the server at ${values.base}${practice ? `, with the checks of your ${shown} (naming your exercises)` : ''}`
+    : practice
+      ? `your practice copy, ${shown}`
+      : `${relative(ROOT, labPath(lab))}/ (the solutions)`
+  console.log(chalk.bold(`grading ${graded}`))
   const results = await checkLab(lab, {
     base: values.base,
     dir: practice ? dir : undefined,
@@ -49,7 +55,7 @@ try {
     only: part && ((check) => part.checks.includes(check.id)),
     note: practice ? (check) => exerciseNote(lab, check.id, dir) : undefined,
   })
-  if (!practice && existsSync(dir) && exercisesOf(lab).length > 0) {
+  if (!practice && !values.base && existsSync(dir) && exercisesOf(lab).length > 0) {
     const args = [lab.n, '--', ...(part ? ['--part', part.part] : []), '--practice'].join(' ')
     console.log(chalk.yellow(`that was ${relative(ROOT, labPath(lab))}/, the solutions; to grade your ${shown}: npm run check ${args}`))
   }
