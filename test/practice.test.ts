@@ -336,6 +336,7 @@ describe.concurrent('lab 5, one part at a time', () => {
     expect(refused.output()).toContain('npm run practice 5 -- --part 2 --keep-mine')
     expect(refused.output()).toContain('npm run practice 5 -- --part 2 --yes')
     expect(readFileSync(join(dir, pkce.file), 'utf8')).toBe(mine)
+    expect(exerciseState(lab, refresh, dir), 'a refusal changes nothing').toBe('solution')
 
     practice = practiceCommand(['5', '--part', '2', '--keep-mine'], port, practiceDir)
     await practice.ready()

@@ -129,12 +129,8 @@ export async function preparePractice(lab: Lab, options: PrepareOptions): Promis
 async function arrangePart(lab: Lab, part: Part, exercises: Exercise[], others: Exercise[], options: PrepareOptions): Promise<void> {
   const dir = practicePath(lab)
   const shown = relative(ROOT, dir)
-  for (const exercise of exercises) {
-    if (exerciseState(lab, exercise, dir) !== 'solution') continue
-    const file = join(dir, exercise.file)
-    writeFileSync(file, stubbed(lab, exercise, readFileSync(file, 'utf8')))
-    console.log(chalk.dim(`${exercise.name} held the solution: it is yours to write again (--solution ${exercise.name} puts it back)`))
-  }
+  // first every question (a refusal changes nothing), then the changes
+  const solve: Exercise[] = []
   for (const exercise of others) {
     const state = exerciseState(lab, exercise, dir)
     if (state === 'solution') continue
@@ -146,14 +142,21 @@ async function arrangePart(lab: Lab, part: Part, exercises: Exercise[], others: 
       const question = `Part ${part.part} grades ${names(exercises)} with the other exercises solved. Replace your code in ${exercise.name} with the solution?`
       if (!(await confirm(question, options))) {
         throw new Error(
-          `${shown}/${exercise.file} holds your code in ${exercise.name}, and part ${part.part} grades ${names(exercises)} alone:
-` +
-            `  npm run practice ${lab.n} -- --part ${part.part} --keep-mine   keeps yours (its checks grade it too)
-` +
+          `${shown}/${exercise.file} holds your code in ${exercise.name}, and part ${part.part} grades ${names(exercises)} alone:\n` +
+            `  npm run practice ${lab.n} -- --part ${part.part} --keep-mine   keeps yours (its checks grade it too)\n` +
             `  npm run practice ${lab.n} -- --part ${part.part} --yes         puts the solution over it`,
         )
       }
     }
+    solve.push(exercise)
+  }
+  for (const exercise of exercises) {
+    if (exerciseState(lab, exercise, dir) !== 'solution') continue
+    const file = join(dir, exercise.file)
+    writeFileSync(file, stubbed(lab, exercise, readFileSync(file, 'utf8')))
+    console.log(chalk.dim(`${exercise.name} held the solution: it is yours to write again (--solution ${exercise.name} puts it back)`))
+  }
+  for (const exercise of solve) {
     applySolution(lab, exercise, dir)
     console.log(
       chalk.dim(`put the solution of ${exercise.name} in ${shown}/${exercise.file} (part ${part.part} practises ${names(exercises)})`),
