@@ -5,7 +5,9 @@
 // status; again on [w] in the guide. Options: --server URL (use that server), --user, --browser.
 // An attacks lab (lab 8) starts the lab named by --target (default 5) and runs its battery against it.
 // npm run practice N (--practice) does the same with practice/NN-name/, the lab with its exercises taken
-// out (scripts/lib/practice-mode.ts): --solution [NAME…] puts solutions in, --reset starts over.
+// out (scripts/lib/practice-mode.ts): --solution [NAME…] puts solutions in, --reset starts over, --yes answers yes
+// to putting a solution over the learner's code; lab 5 by part: --part N stubs only part N's exercise (the others
+// hold the solution, or the learner's own code with --keep-mine) and [c] runs only part N's checks.
 //
 // The server that answers is the one this runner started: every port is checked free first (a taken
 // port is named with what holds it), and a process counts as started only once it printed `ready:`,
