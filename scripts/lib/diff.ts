@@ -7,7 +7,7 @@ import { chalk } from 'zx'
 import { type Part, exercisesOf } from '@workshop/kit/exercises'
 import { type Lab, labPath } from '@workshop/kit/labs'
 import { ROOT } from '@workshop/kit/paths'
-import { practicePath, stubbed } from '@workshop/kit/practice'
+import { practicePath, regionsOf, stubbed } from '@workshop/kit/practice'
 
 export interface DiffOptions {
   /** include README.md files (the lesson text); by default only code is compared */
@@ -22,7 +22,7 @@ export interface DiffOptions {
   part?: Part
   /** the checks' diffs too; by default they are left out, and counted */
   checks?: boolean
-  /** the exercise regions as the lab has them, even while the learner practises the lab (see practiceStubs) */
+  /** the exercise regions as the lab has them, even while the learner practises the lab (see diffLabs) */
   solution?: boolean
   /** a file's text to diff instead of what the folder holds (the exercise regions stubbed); undefined: the file itself */
   content?: (side: 'left' | 'right', file: string) => string | undefined
@@ -172,13 +172,16 @@ export function practisedLabs(...labs: Lab[]): Lab[] {
 }
 
 /**
- * A lab's file with the lab's exercise regions stubbed (the TODO, the task, the hint): what practice/NN-name held
- * before the learner wrote anything. Undefined for a file without an exercise.
+ * A file with the exercise regions of the labs practised stubbed (the TODO, the task, the hint), as practice/NN-name
+ * held it before the learner wrote anything; on both sides of a diff, since a later lab carries the same region.
+ * Undefined for a file without such a region.
  */
-export function withStubs(lab: Lab, file: string): string | undefined {
-  const exercises = exercisesOf(lab).filter((e) => e.file === file)
+export function withStubs(lab: Lab, file: string, practised: Lab[]): string | undefined {
+  const source = readFileSync(labPath(lab, file), 'utf8')
+  const names = new Set(regionsOf(source).map((r) => r.name))
+  const exercises = practised.flatMap((l) => exercisesOf(l)).filter((e) => e.file === file && names.has(e.name))
   if (exercises.length === 0) return undefined
-  return exercises.reduce((text, exercise) => stubbed(lab, exercise, text), readFileSync(labPath(lab, file), 'utf8'))
+  return exercises.reduce((text, exercise) => stubbed(lab, exercise, text), source)
 }
 
 /**
@@ -188,9 +191,11 @@ export function withStubs(lab: Lab, file: string): string | undefined {
  */
 export async function diffLabs(from: Lab, to: Lab, options: DiffOptions = {}): Promise<LabDiff> {
   const stubbedLabs = options.solution ? [] : practisedLabs(from, to)
+  const stubbedFiles = new Set<string>()
   const content = (side: 'left' | 'right', file: string) => {
-    const lab = side === 'left' ? from : to
-    return stubbedLabs.includes(lab) ? withStubs(lab, file) : undefined
+    const text = stubbedLabs.length === 0 ? undefined : withStubs(side === 'left' ? from : to, file, stubbedLabs)
+    if (text !== undefined) stubbedFiles.add(file)
+    return text
   }
   const all = await diffDirs(labPath(from), labPath(to), { ...options, rightOnly: to.server !== undefined, content })
   const { part } = options
@@ -202,7 +207,7 @@ export async function diffLabs(from: Lab, to: Lab, options: DiffOptions = {}): P
   const withOption = (option: string) => `npm run diff ${from.n} ${to.n} -- ${[...(part ? [`--part ${part.part}`] : []), option].join(' ')}`
   const lines = checks.reduce((n, f) => n + f.patch.split('\n').length - 1, 0)
   const leftOut = options.checks ? undefined : { files: checks.length, lines, command: withOption('--checks') }
-  const notes = stubbedLabs.map(
+  const notes = (files.some((f) => stubbedFiles.has(f.file)) ? stubbedLabs : []).map(
     (lab) =>
       `lab ${lab.n}'s exercises show as stubs while you practise it in ${relative(ROOT, practicePath(lab))}/; ` +
       `${withOption('--solution')} shows the solutions`,
