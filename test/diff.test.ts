@@ -103,6 +103,10 @@ describe('npm run diff: the lesson, not its checks; no answers while practising'
         expect(stubbed.stdout).not.toContain("algorithms: ['RS256']")
         expect(stubbed.stdout).toContain('diff --git a/labs/01-transport/server.ts b/labs/02-jwks/server.ts')
         expect(stubbed.stdout).toMatch(/^\+\+\+ b\/labs\/02-jwks\/bearer\.ts$/m) // the lab's path, not a scratch copy's
+        // lab 3 carries lab 2's regions unchanged: stubbed on both sides, they are no change at all
+        const later = await diffCommand(['2', '3'], env)
+        expect(later.stdout).not.toContain("algorithms: ['RS256']")
+        expect(later.stdout).not.toContain('bearer.ts')
         const solved = await diffCommand(['1', '2', '--solution'], env)
         expect(solved.stdout).toContain("algorithms: ['RS256']")
         expect(solved.stdout).not.toContain('TODO (exercise')
