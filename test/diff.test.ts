@@ -106,7 +106,7 @@ describe('npm run diff: the lesson, not its checks; no answers while practising'
         // lab 3 carries lab 2's regions unchanged: stubbed on both sides, they are no change at all
         const later = await diffCommand(['2', '3'], env)
         expect(later.stdout).not.toContain("algorithms: ['RS256']")
-        expect(later.stdout).not.toContain('bearer.ts')
+        expect(later.stdout).not.toContain('labs/03-metadata/bearer.ts')
         const solved = await diffCommand(['1', '2', '--solution'], env)
         expect(solved.stdout).toContain("algorithms: ['RS256']")
         expect(solved.stdout).not.toContain('TODO (exercise')
