@@ -229,6 +229,7 @@ export class WorkshopClientProvider implements OAuthClientProvider {
   /** The operation that needed more scope is over: the next one starts counting afresh. */
   endStepUp(): void {
     this.stepUp = undefined
+    this.stepUpRefused = false
   }
 
   async redirectToAuthorization(authorizationUrl: URL): Promise<void> {
@@ -249,7 +250,7 @@ export class WorkshopClientProvider implements OAuthClientProvider {
       `PKCE: code_verifier kept here (${this.verifier.length} chars), ` +
         `code_challenge=${params.get('code_challenge')} (${params.get('code_challenge_method')})`,
     )
-    say(`scope="${params.get('scope')}"  resource=${params.get('resource')}  state=${params.get('state')}`)
+    say(`scope="${params.get('scope') ?? ''}"  resource=${params.get('resource')}  state=${params.get('state')}`)
     leg({ title: 'Login and consent', soft: false, spec: 'OAuth 2.1 §4.1.1, MCP security best practices §Consent' })
     this.callback = await this.options.userAgent(authorizationUrl)
   }

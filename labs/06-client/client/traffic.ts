@@ -205,7 +205,9 @@ function describeResponse(current: Leg | undefined, json: any): string[] {
     case LEGS.era:
       if (json?.result?.supportedVersions) return [`supportedVersions: ${JSON.stringify(json.result.supportedVersions)}`]
       if (json?.result?.protocolVersion) return [`protocolVersion: ${json.result.protocolVersion} (a 2025-era session)`]
-      return json?.error ? [`error ${json.error.code}: ${json.error.message} → the client falls back to initialize (2025)`] : []
+      return json?.error?.code !== undefined
+        ? [`error ${json.error.code}: ${json.error.message} → the client falls back to initialize (2025)`]
+        : []
     case LEGS.call:
     case LEGS.bare: {
       const text = json?.result?.content?.[0]?.text ?? json?.result?.serverInfo?.name ?? json?.error?.message ?? json?.error_description
