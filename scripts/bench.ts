@@ -102,7 +102,7 @@ async function main(): Promise<void> {
   ]
   const throughput = await measureThroughput(targets, SETTINGS.throughput, step('tools/call'))
 
-  say('2. bearer middleware versus jose alone')
+  say("2. the hand-built bearer middleware, SDK 2's and jose alone")
   const verification = await measureVerification(SETTINGS.verification, step('verify'))
 
   say('3. remote JWKS fetches')

@@ -9,8 +9,10 @@ import {
   exchange,
   expectEqual,
   expectStatus,
+  headers2026,
   openConnections,
   rpc,
+  rpc2026,
   rpcResult,
   runIfMain,
   trickleHeaders,
@@ -21,11 +23,112 @@ const toolsList = rpc('tools/list')
 const call = (name: string, args: Record<string, unknown> = {}) => rpc('tools/call', { name, arguments: args })
 
 export const checks = [
-  check('initialize', 'initialize answers with the server info and a protocol version', 'MCP lifecycle §Initialization', async (t) => {
-    const result = rpcResult(await exchange($`curl -si ${t.mcp} ${JSON_RPC} --data ${initialize}`))
-    expectEqual(result.serverInfo?.name, 'notes', 'serverInfo.name')
-    assert(typeof result.protocolVersion === 'string', 'protocolVersion is missing')
-  }),
+  check(
+    'discover',
+    'server/discover names the versions it speaks and the server: a 2026-07-28 client needs no initialize',
+    'MCP 2026-07-28 server/discover',
+    async (t) => {
+      const reply = await exchange($`curl -si ${t.mcp} ${JSON_RPC} ${headers2026('server/discover')} --data ${rpc2026('server/discover')}`)
+      const result = rpcResult(reply)
+      assert(String(reply.headers['content-type']).startsWith('application/json'), 'a 2026-07-28 answer is plain JSON')
+      assert(result.supportedVersions?.includes('2026-07-28'), `supportedVersions: ${JSON.stringify(result.supportedVersions)}`)
+      expectEqual(result._meta?.['io.modelcontextprotocol/serverInfo']?.name, 'notes', '_meta serverInfo.name')
+    },
+  ),
+
+  check(
+    'call-2026',
+    'a 2026-07-28 tools/call (its _meta and the MCP headers) adds a note, and read_notes shows it',
+    'MCP 2026-07-28 transports §Streamable HTTP',
+    async (t) => {
+      const note = `check ${randomUUID()}`
+      const add = rpc2026('tools/call', { name: 'add_note', arguments: { text: note } })
+      rpcResult(await exchange($`curl -si ${t.mcp} ${JSON_RPC} ${headers2026('tools/call', 'add_note')} --data ${add}`))
+      const read = rpc2026('tools/call', { name: 'read_notes', arguments: {} })
+      const result = rpcResult(await exchange($`curl -si ${t.mcp} ${JSON_RPC} ${headers2026('tools/call', 'read_notes')} --data ${read}`))
+      assert(result.content?.[0]?.text?.includes(note), `read_notes did not list "${note}"`)
+    },
+  ),
+
+  check(
+    'header-mismatch',
+    'a header that disagrees with the body (Mcp-Name read_notes, body add_note) gets 400 -32020, and nothing runs',
+    'MCP 2026-07-28 transports §Streamable HTTP (standard headers)',
+    async (t) => {
+      const note = `smuggled ${randomUUID()}`
+      const add = rpc2026('tools/call', { name: 'add_note', arguments: { text: note } })
+      const reply = await exchange($`curl -si ${t.mcp} ${JSON_RPC} ${headers2026('tools/call', 'read_notes')} --data ${add}`)
+      expectStatus(reply, 400)
+      expectEqual(reply.json?.error?.code, -32020, 'error.code (HeaderMismatch)')
+      const read = rpc2026('tools/call', { name: 'read_notes', arguments: {} })
+      const result = rpcResult(await exchange($`curl -si ${t.mcp} ${JSON_RPC} ${headers2026('tools/call', 'read_notes')} --data ${read}`))
+      assert(!result.content?.[0]?.text?.includes(note), 'the refused add_note ran anyway')
+    },
+  ),
+
+  check(
+    'header-missing',
+    'a 2026-07-28 request without its Mcp-Method header gets 400',
+    'MCP 2026-07-28 transports §Streamable HTTP (standard headers)',
+    async (t) => {
+      const reply = await exchange(
+        $`curl -si ${t.mcp} ${JSON_RPC} -H ${'MCP-Protocol-Version: 2026-07-28'} --data ${rpc2026('tools/list')}`,
+      )
+      expectStatus(reply, 400)
+      assert(reply.json?.error !== undefined, 'expected a JSON-RPC error')
+    },
+  ),
+
+  check(
+    'version-unsupported',
+    'an unsupported protocol version gets 400, listing the versions the server supports',
+    'MCP 2026-07-28 transports §Protocol Version Header',
+    async (t) => {
+      const list = rpc2026('tools/list', {}, 1, '2099-01-01')
+      const reply = await exchange($`curl -si ${t.mcp} ${JSON_RPC} ${headers2026('tools/list', undefined, '2099-01-01')} --data ${list}`)
+      expectStatus(reply, 400)
+      const supported = reply.json?.error?.data?.supported
+      assert(Array.isArray(supported) && supported.includes('2026-07-28'), `error.data.supported: ${JSON.stringify(supported)}`)
+    },
+  ),
+
+  check(
+    'cache-scope',
+    "caching: tools/list (the same for everyone) is public; notes://mine (the caller's own) is private",
+    'MCP 2026-07-28 server/utilities/caching',
+    async (t) => {
+      const list = rpcResult(await exchange($`curl -si ${t.mcp} ${JSON_RPC} ${headers2026('tools/list')} --data ${rpc2026('tools/list')}`))
+      expectEqual(list.cacheScope, 'public', 'tools/list cacheScope')
+      assert(typeof list.ttlMs === 'number' && list.ttlMs > 0, `tools/list ttlMs: ${list.ttlMs}`)
+      const read = rpc2026('resources/read', { uri: 'notes://mine' })
+      const mine = rpcResult(
+        await exchange($`curl -si ${t.mcp} ${JSON_RPC} ${headers2026('resources/read', 'notes://mine')} --data ${read}`),
+      )
+      expectEqual(mine.cacheScope, 'private', 'notes://mine cacheScope')
+    },
+  ),
+
+  check(
+    'legacy-stateless',
+    'a 2025-era request with no initialize before it is served too, as an SSE stream',
+    'MCP 2026-07-28 transports §Backwards Compatibility',
+    async (t) => {
+      const reply = await exchange($`curl -si ${t.mcp} ${JSON_RPC} --data ${toolsList}`)
+      assert(String(reply.headers['content-type']).startsWith('text/event-stream'), `content-type: ${reply.headers['content-type']}`)
+      assert(rpcResult(reply).tools?.length === 3, 'expected three tools')
+    },
+  ),
+
+  check(
+    'initialize',
+    "a 2025-era client's initialize is answered with the server info and a protocol version",
+    'MCP 2025-11-25 lifecycle §Initialization',
+    async (t) => {
+      const result = rpcResult(await exchange($`curl -si ${t.mcp} ${JSON_RPC} --data ${initialize}`))
+      expectEqual(result.serverInfo?.name, 'notes', 'serverInfo.name')
+      assert(typeof result.protocolVersion === 'string', 'protocolVersion is missing')
+    },
+  ),
 
   check('tools-list', 'tools/list shows read_notes, add_note and purge_notes', 'MCP server/tools §Listing Tools', async (t) => {
     const { tools } = rpcResult(await exchange($`curl -si ${t.mcp} ${JSON_RPC} --data ${toolsList}`))
@@ -113,10 +216,11 @@ export const checks = [
 
   check(
     'get-405',
-    'GET /mcp answers 405: this stateless server offers no SSE stream',
-    'MCP transports §Listening for Messages from the Server',
+    'GET and DELETE /mcp answer 405: no sessions, no stream to open',
+    'MCP 2026-07-28 transports §Streamable HTTP',
     async (t) => {
       expectStatus(await exchange($`curl -si ${t.mcp} -H ${'Accept: text/event-stream'}`), 405)
+      expectStatus(await exchange($`curl -si -X DELETE ${t.mcp}`), 405)
     },
   ),
 

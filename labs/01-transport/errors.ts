@@ -5,11 +5,33 @@ function rpcError(status: number, code: number, message: string) {
   return { status, body: { jsonrpc: '2.0', error: { code, message }, id: null } }
 }
 
+// RFC 8259 §9: a parser may limit nesting. No honest MCP message nests this deep, and the SDK's validators
+// recurse once per level: a body nested thousands deep would exhaust the stack (a 500), so it is refused first.
+const MAX_DEPTH = 64
+
+function tooDeep(value: unknown): boolean {
+  const pending: [unknown, number][] = [[value, 0]]
+  while (pending.length > 0) {
+    const [item, depth] = pending.pop()!
+    if (typeof item !== 'object' || item === null) continue
+    if (depth >= MAX_DEPTH) return true
+    for (const child of Object.values(item)) pending.push([child, depth + 1])
+  }
+  return false
+}
+
 /** The body must be JSON we parsed ourselves: the SDK then executes exactly what we saw. */
 export const requireJsonBody: RequestHandler = (req, res, next) => {
-  if (req.body !== undefined) return next()
-  const { status, body } = rpcError(415, -32000, 'Unsupported Media Type: send Content-Type: application/json')
-  res.status(status).json(body)
+  if (req.body === undefined) {
+    const { status, body } = rpcError(415, -32000, 'Unsupported Media Type: send Content-Type: application/json')
+    res.status(status).json(body)
+    return
+  }
+  if (tooDeep(req.body)) {
+    res.status(400).json(rpcError(400, -32600, `Invalid Request: JSON nested deeper than ${MAX_DEPTH} levels`).body)
+    return
+  }
+  next()
 }
 
 export const methodNotAllowed: RequestHandler = (_req, res) => {

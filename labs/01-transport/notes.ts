@@ -1,6 +1,6 @@
 // The notes domain: three tools, a resource and a prompt. Every later lab protects these.
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
-import { z } from 'zod'
+import { McpServer } from '@modelcontextprotocol/server'
+import * as z from 'zod/v4'
 
 const MAX_NOTES = 100
 const notesByOwner = new Map<string, string[]>()
@@ -17,7 +17,12 @@ function render(notes: string[]): string {
 
 /** A fresh MCP server whose tools see only the caller's notes. */
 export function notesServer(caller: Caller): McpServer {
-  const server = new McpServer({ name: 'notes', version: '1.0.0' })
+  const server = new McpServer(
+    { name: 'notes', version: '1.0.0' },
+    // MCP 2026-07-28 caching: how long a client may reuse a result, and who may share it. The tool list is
+    // the same for every caller, so any cache may keep it (defaults to 0 ms, private).
+    { cacheHints: { 'tools/list': { ttlMs: 60_000, cacheScope: 'public' } } },
+  )
   const owner = caller.sub
   const notes = () => notesByOwner.get(owner) ?? []
   const text = (value: string) => ({ content: [{ type: 'text' as const, text: value }] })
@@ -33,7 +38,7 @@ export function notesServer(caller: Caller): McpServer {
     {
       title: 'Add a note',
       description: 'Add a note to your list.',
-      inputSchema: { text: z.string().trim().min(1).max(500) },
+      inputSchema: z.object({ text: z.string().trim().min(1).max(500) }),
     },
     async ({ text: note }) => {
       const list = notes()
@@ -56,7 +61,14 @@ export function notesServer(caller: Caller): McpServer {
   server.registerResource(
     'notes',
     'notes://mine',
-    { title: 'My notes', description: 'Your notes as a list.', mimeType: 'text/plain' },
+    {
+      title: 'My notes',
+      description: 'Your notes as a list.',
+      mimeType: 'text/plain',
+      // The caller's own notes: private. A shared cache that kept them would hand alice's notes to bob,
+      // so a private result is never shared across callers (MCP 2026-07-28 caching; defaults to private).
+      cacheHint: { ttlMs: 0, cacheScope: 'private' },
+    },
     async (uri) => ({ contents: [{ uri: uri.href, mimeType: 'text/plain', text: render(notes()) }] }),
   )
 

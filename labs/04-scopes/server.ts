@@ -1,13 +1,12 @@
 // Lab 4: a scope gate in front of every tool, resource and prompt.
 import express from 'express'
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js'
-import { localhostHostValidation } from '@modelcontextprotocol/sdk/server/middleware/hostHeaderValidation.js'
+import { localhostHostValidation } from '@modelcontextprotocol/node'
 import { requireBearer } from './bearer.ts'
 import { ISSUER, MCP_URL, PORT } from './config.ts'
 import { jsonErrors, methodNotAllowed, notFound, requireJsonBody } from './errors.ts'
 import { loadPublicKeys } from './keys.ts'
 import { metadataRoutes, resourceMetadataUrl } from './metadata.ts'
-import { notesServer } from './notes.ts'
+import { mcpEndpoint } from './mcp.ts'
 import { allowedOrigins, checkOrigin } from './origin.ts'
 import { DEFAULT_SCOPE, SCOPES_SUPPORTED, requireScopes } from './scopes.ts'
 import { serve } from './serve.ts'
@@ -26,7 +25,8 @@ const parseJson = express.json({ limit: '64kb' })
 
 const app = express()
 app.disable('x-powered-by')
-app.use(localhostHostValidation()) // DNS rebinding: refuse a Host that is not this machine
+const localHost = localhostHostValidation()
+app.use((req, res, next) => localHost(req, res) && next()) // DNS rebinding: refuse a Host that is not this machine
 app.use(checkOrigin(allowedOrigins(PORT)))
 
 // RFC 7517 §5: the public keys that verify our tokens. Anyone may fetch them.
@@ -36,15 +36,14 @@ app.get('/.well-known/jwks.json', (_req, res) => {
 
 app.use(metadataRoutes({ resource: MCP_URL, issuer: ISSUER, scopes: SCOPES_SUPPORTED }))
 
-app.post('/mcp', bearer, parseJson, requireJsonBody, scopeGate, async (req, res) => {
-  // Stateless Streamable HTTP: a fresh server and transport for every request,
-  // so nothing from one request (or one caller) leaks into the next.
-  const mcp = notesServer(res.locals.caller) // the notes belong to the token's sub
-  const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true })
-  res.on('close', () => void mcp.close())
-  await mcp.connect(transport)
-  await transport.handleRequest(req, res, req.body)
-})
+app.post(
+  '/mcp',
+  bearer,
+  parseJson,
+  requireJsonBody,
+  scopeGate,
+  mcpEndpoint((_req, res) => res.locals.caller),
+) // the notes belong to the token's sub
 app.all('/mcp', methodNotAllowed)
 app.use(notFound)
 app.use(jsonErrors)

@@ -15,8 +15,10 @@ import {
   expectChallenge,
   expectEqual,
   expectStatus,
+  headers2026,
   hmacWithPublicKey,
   rpc,
+  rpc2026,
   rpcResult,
   runIfMain,
   selfSignedToken,
@@ -182,6 +184,37 @@ export const checks = [
       expectStepUp(await post(t, reader, call('purge_notes'), tricks), 'notes:admin', t)
       const twice = await post(t, reader, call('purge_notes'), bearer(admin))
       assert(twice.status === 400 || twice.status === 401 || twice.status === 403, `two Authorization headers got HTTP ${twice.status}`)
+    },
+  ),
+
+  check(
+    'headers-not-trusted',
+    'a 2026-07-28 request whose headers name read_notes while its body calls purge_notes is judged by its body: 403',
+    'MCP 2026-07-28 transports §Streamable HTTP (standard headers), MCP transports (the decision is made on what runs)',
+    async (t) => {
+      const purge = rpc2026('tools/call', { name: 'purge_notes', arguments: {} })
+      const reply = await post(t, await issued(t, 'bob', 'notes:read'), purge, headers2026('tools/call', 'read_notes'))
+      expectStepUp(reply, 'notes:admin', t)
+    },
+  ),
+
+  check(
+    'era-2026',
+    'a 2026-07-28 client: server/discover is open to any valid token, and each tool call is gated as in 2025',
+    'MCP 2026-07-28 server/discover, RFC 6750 §3.1',
+    async (t) => {
+      const reader = await issued(t, 'bob', 'notes:read')
+      const discover = rpcResult(await post(t, reader, rpc2026('server/discover'), headers2026('server/discover')))
+      assert(discover.supportedVersions?.includes('2026-07-28'), 'server/discover did not answer')
+      const read = rpc2026('tools/call', { name: 'read_notes', arguments: {} })
+      rpcResult(await post(t, reader, read, headers2026('tools/call', 'read_notes')))
+      const add = rpc2026('tools/call', { name: 'add_note', arguments: { text: 'sneaky' } })
+      expectStepUp(await post(t, reader, add, headers2026('tools/call', 'add_note')), 'notes:write', t)
+      const admin = await issued(t, 'carol', 'notes:admin')
+      const purge = rpc2026('tools/call', { name: 'purge_notes', arguments: {} })
+      const lying = await post(t, admin, purge, headers2026('tools/call', 'read_notes'))
+      expectStatus(lying, 400) // past the gate, the SDK refuses a header that disagrees with the body (-32020)
+      expectEqual(lying.json?.error?.code, -32020, 'error.code (HeaderMismatch)')
     },
   ),
 

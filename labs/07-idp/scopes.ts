@@ -25,9 +25,19 @@ export const IMPLIES: ReadonlyMap<string, string[]> = new Map([
   ['notes:write', ['notes:read']],
 ])
 
-// Open to any valid token: the handshake and the listings. A client must see purge_notes
-// in tools/list to know it exists and step up to it; calling it is what is gated.
-const OPEN_METHODS = new Set(['initialize', 'ping', 'tools/list', 'resources/list', 'resources/templates/list', 'prompts/list'])
+// Open to any valid token: the handshake of either era (2025's initialize, 2026-07-28's server/discover),
+// the listings, and subscriptions/listen (its notifications say that a list changed, never what is in it).
+// A client must see purge_notes in tools/list to know it exists and step up to it; calling it is gated.
+const OPEN_METHODS = new Set([
+  'initialize',
+  'server/discover',
+  'ping',
+  'tools/list',
+  'resources/list',
+  'resources/templates/list',
+  'prompts/list',
+  'subscriptions/listen',
+])
 
 type Requirement = { scope: string } | { open: true } | { unknown: string }
 
@@ -58,7 +68,9 @@ export function grants(caller: Caller, scope: string): boolean {
 
 /**
  * The gate. It runs after the bearer check, on the parsed body the SDK will execute, and looks at
- * every message of a batch (MCP transports): the decision is made on exactly what runs.
+ * every message of a batch (MCP transports): the decision is made on exactly what runs. The
+ * Mcp-Method and Mcp-Name headers of 2026-07-28 are for proxies and gateways; a gate that trusted
+ * them would let a header name read_notes while the body calls purge_notes.
  */
 export function requireScopes(challenge: Record<string, string>): RequestHandler {
   return (req, res, next) => {

@@ -1,7 +1,6 @@
 // Lab 7: lab 4's server, with its tokens issued by an identity provider in another process (idp/server.ts).
 import express from 'express'
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js'
-import { localhostHostValidation } from '@modelcontextprotocol/sdk/server/middleware/hostHeaderValidation.js'
+import { localhostHostValidation } from '@modelcontextprotocol/node'
 import { requireBearer } from './bearer.ts'
 import {
   AUDIENCE,
@@ -20,7 +19,7 @@ import { jsonErrors, methodNotAllowed, notFound, requireJsonBody } from './error
 import { introspector } from './introspection.ts'
 import { remoteKeys } from './keys.ts'
 import { metadataRoutes, resourceMetadataUrl } from './metadata.ts'
-import { notesServer } from './notes.ts'
+import { mcpEndpoint } from './mcp.ts'
 import { allowedOrigins, checkOrigin } from './origin.ts'
 import { DEFAULT_SCOPE, SCOPES_SUPPORTED, requireScopes } from './scopes.ts'
 import { serve } from './serve.ts'
@@ -47,20 +46,20 @@ const parseJson = express.json({ limit: '64kb' })
 
 const app = express()
 app.disable('x-powered-by')
-app.use(localhostHostValidation()) // DNS rebinding: refuse a Host that is not this machine
+const localHost = localhostHostValidation()
+app.use((req, res, next) => localHost(req, res) && next()) // DNS rebinding: refuse a Host that is not this machine
 app.use(checkOrigin(allowedOrigins(PORT)))
 
 app.use(metadataRoutes({ resource: MCP_URL, issuer: ISSUER, scopes: SCOPES_SUPPORTED }))
 
-app.post('/mcp', bearer, parseJson, requireJsonBody, scopeGate, async (req, res) => {
-  // Stateless Streamable HTTP: a fresh server and transport for every request,
-  // so nothing from one request (or one caller) leaks into the next.
-  const mcp = notesServer(res.locals.caller) // the notes belong to the token's sub
-  const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true })
-  res.on('close', () => void mcp.close())
-  await mcp.connect(transport)
-  await transport.handleRequest(req, res, req.body)
-})
+app.post(
+  '/mcp',
+  bearer,
+  parseJson,
+  requireJsonBody,
+  scopeGate,
+  mcpEndpoint((_req, res) => res.locals.caller),
+) // the notes belong to the token's sub
 app.all('/mcp', methodNotAllowed)
 app.use(notFound)
 app.use(jsonErrors)

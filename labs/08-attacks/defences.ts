@@ -12,6 +12,7 @@ const transport: Defence[] = [
   'body-limit', // server.ts: express.json({ limit: '64kb' }), counted after inflating
   'parse-errors', // errors.ts: jsonErrors turns bad bodies into 4xx JSON-RPC errors
   'connection-limits', // serve.ts: headersTimeout, requestTimeout and maxConnections
+  'era-check', // mcp.ts: createMcpHandler refuses headers that disagree with the envelope or the body
 ]
 
 // Lab 2: the access token, verified by hand.

@@ -3,6 +3,7 @@
 // hopes it does not look at all. The defence (lab 4's scopes.ts): judge the parsed body, every
 // message of it, exactly as the SDK will read it, and refuse what the table does not know.
 import { rpc } from '@workshop/kit/http'
+import { envelope2026, headers2026 } from '@workshop/kit/attack-kit'
 import type { AttackContext } from '../context.ts'
 import { type Attack, type Outcome, blocked, gotThrough, notApplicable } from './types.ts'
 
@@ -68,6 +69,24 @@ export const gateAttacks: Attack[] = [
   // A gate that matched the raw text ("purge_notes") would miss the escaped spelling; the parsed value is the same.
   attack('escaped-name', 'the tool name spelt with a JSON escape: "purge\\u005fnotes"', 'RFC 8259 §7', (ctx) =>
     purgeWithReadToken(ctx, '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"purge\\u005fnotes","arguments":{}}}'),
+  ),
+  // MCP 2026-07-28: Mcp-Method and Mcp-Name repeat the body for proxies. A gate that read them instead
+  // of the body would let a header name read_notes while the body purges. Expected: 403 from the gate;
+  // a 400 -32020 means the gate let it pass and only the SDK's header check (behind it) stopped it.
+  attack(
+    'header-names-read',
+    'a 2026-07-28 call: Mcp-Name says read_notes, the body calls purge_notes',
+    'MCP 2026-07-28 transports',
+    async (ctx) => {
+      const token = await ctx.token('notes:read')
+      if (token === undefined) return notApplicable('no genuine token to start from')
+      const body = rpc('tools/call', { name: 'purge_notes', arguments: {}, _meta: envelope2026() })
+      const reply = await ctx.mcp(body, { token, headers: headers2026('tools/call', 'read_notes') })
+      if (purged(reply.json)) return gotThrough('purge_notes ran with a notes:read token')
+      return reply.status === 403
+        ? blocked('403 insufficient_scope: the gate judged the body, not the headers')
+        : gotThrough(`${reply.status} ${reply.json?.error?.code ?? ''}: no gate refused it; only the SDK behind it did`.trim())
+    },
   ),
   // The gate trusts only the token: a header can claim anything.
   attack('scope-headers', 'headers that claim more: X-Scope, X-Forwarded-User: admin', 'RFC 6750 §2.1, MCP security', (ctx) =>

@@ -1,7 +1,7 @@
 // Attacks on the transport: a web page in the user's browser, or a DNS name that suddenly points
 // at 127.0.0.1, trying to drive a local MCP server. The server cannot see who typed a URL; it can
 // see Origin and Host, and it can refuse what it did not parse itself.
-import { openConnections, rawRequest, trickleHeaders } from '@workshop/kit/attack-kit'
+import { envelope2026, headers2026, openConnections, rawRequest, trickleHeaders } from '@workshop/kit/attack-kit'
 import { mcpHeaders, rpc } from '@workshop/kit/http'
 import type { AttackContext } from '../context.ts'
 import { type Attack, type Outcome, blocked, gotThrough } from './types.ts'
@@ -17,6 +17,18 @@ async function fromOrigin(ctx: AttackContext, origin: string): Promise<Outcome> 
 /** A call whose Host header names another site: what a browser sends after DNS rebinding. */
 async function withHost(ctx: AttackContext, host: string): Promise<Outcome> {
   return ctx.present(await ctx.token(), readNotes, { Host: host })
+}
+
+/**
+ * A read_notes call with a notes:read token (so the scope gate lets it pass) whose 2026-07-28 headers and
+ * envelope disagree: the SDK's era check must refuse it with 400 before anything runs.
+ */
+async function eraMixUp(ctx: AttackContext, body: unknown, headers: Record<string, string>): Promise<Outcome> {
+  const reply = await ctx.mcp(body, { token: await ctx.token('notes:read'), headers })
+  if (reply.status === 200) return gotThrough(`the call ran: HTTP 200`)
+  return reply.status === 400
+    ? blocked(`400 ${reply.json?.error?.code ?? ''}: the SDK's era check refused it`)
+    : blocked(`${reply.status}, before the SDK's era check`)
 }
 
 export const transportAttacks: Attack[] = [
@@ -47,6 +59,31 @@ export const transportAttacks: Attack[] = [
     rule: 'MCP transports §Security',
     // A prefix or substring test would let this through; the defence compares whole origins.
     run: (ctx) => fromOrigin(ctx, `http://127.0.0.1.evil.example:${ctx.port}`),
+  },
+  {
+    id: 'legacy-body-modern-headers',
+    title: 'a 2025 body (no _meta) under 2026-07-28 headers',
+    group,
+    defence: 'era-check',
+    rule: 'MCP 2026-07-28 transports',
+    // Headers that claim 2026-07-28 over a body without its envelope: a server routing by header would run
+    // it by one era's rules while the body was written for the other. Expected: 400 from the SDK.
+    run: (ctx) => eraMixUp(ctx, readNotes, headers2026('tools/call', 'read_notes')),
+  },
+  {
+    id: 'era-mix-up-meta',
+    title: '_meta says 2025-11-25, the MCP-Protocol-Version header 2026-07-28',
+    group,
+    defence: 'era-check',
+    rule: 'MCP 2026-07-28 transports',
+    // The envelope and the header must name the same version; either may be what a proxy or the server reads.
+    // Expected: 400 from the SDK.
+    run: (ctx) =>
+      eraMixUp(
+        ctx,
+        rpc('tools/call', { name: 'read_notes', arguments: {}, _meta: envelope2026('2025-11-25') }),
+        headers2026('tools/call', 'read_notes'),
+      ),
   },
   {
     id: 'cors-preflight',

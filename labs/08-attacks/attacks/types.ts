@@ -31,6 +31,7 @@ export const DEFENCES = {
   'body-limit': 'bodies are size-limited while they are read, compressed or not',
   'parse-errors': 'garbage gets a 4xx: never a 5xx, a crash or a hang',
   'connection-limits': 'a client that trickles its request is cut off, and open connections are capped',
+  'era-check': "a 2026-07-28 request's headers and _meta envelope must agree with each other and the body (the SDK's check)",
   // the access token (lab 2)
   'bearer-required': 'no credentials, another scheme or a malformed header: nothing runs',
   'header-only': 'tokens travel in the Authorization header, never in the URL',

@@ -155,3 +155,5 @@ export async function openConnections(port: number, count: number): Promise<{ cl
   await new Promise((resolve) => setTimeout(resolve, 1_000)) // time for the server to close what is over its limit
   return { closedAtOnce: closed.size, close: () => sockets.forEach((s) => s.destroy()) }
 }
+
+export { envelope2026, headers2026 } from './http.ts'

@@ -7,12 +7,22 @@ import { AsyncLocalStorage } from 'node:async_hooks'
 import { type IncomingHttpHeaders } from 'node:http'
 import { $, type ProcessPromise, chalk } from 'zx'
 import { type Discovery, discover } from './discovery.ts'
-import { type Reply, type Req, type Send, MCP_ACCEPT, encode, toReply } from './http.ts'
+import {
+  type Reply,
+  type Req,
+  type Send,
+  MCP_ACCEPT,
+  PROTOCOL_VERSION,
+  encode,
+  envelope2026,
+  headers2026 as modernHeaders,
+  toReply,
+} from './http.ts'
 import { AuthorizationServer } from './oauth-client.ts'
 import { type MintOptions, mintAccessToken } from './tokens.ts'
 import { Browser } from './user-agent.ts'
 
-export { type Reply } from './http.ts'
+export { type Reply, PROTOCOL_VERSION } from './http.ts'
 export { CALLBACK, type RegisteredClient, type Tokens, clientCredentials } from './oauth-client.ts'
 export { type Page, Browser, formOf, locationOf, pageText, parseForms, signInAndApprove } from './user-agent.ts'
 export { pkcePair, authorizationRequestUrl } from './authorization-request.ts'
@@ -43,6 +53,18 @@ export const bearer = (token: string): string[] => ['-H', `Authorization: Bearer
 /** A JSON-RPC request, as the text of a curl --data argument. */
 export const rpc = (method: string, params: Record<string, unknown> = {}, id: number | string = 1): string =>
   JSON.stringify({ jsonrpc: '2.0', id, method, params })
+
+/** A 2026-07-28 request (its `_meta` envelope in params), as the text of a curl --data argument. */
+export const rpc2026 = (
+  method: string,
+  params: Record<string, unknown> = {},
+  id: number | string = 1,
+  version = PROTOCOL_VERSION,
+): string => rpc(method, { ...params, _meta: envelope2026(version) }, id)
+
+/** The headers a 2026-07-28 POST repeats from its body (MCP-Protocol-Version, Mcp-Method, Mcp-Name), as curl arguments. */
+export const headers2026 = (method: string, name?: string, version = PROTOCOL_VERSION): string[] =>
+  Object.entries(modernHeaders(method, name, version)).flatMap(([header, value]) => ['-H', `${header}: ${value}`])
 
 export class CheckFailed extends Error {
   name = 'CheckFailed'

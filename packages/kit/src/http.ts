@@ -68,10 +68,23 @@ export function send(req: Req): Promise<Reply> {
   })
 }
 
+/**
+ * The JSON-RPC answer of an SSE stream: a 2025-era request is answered as `text/event-stream` (one
+ * `data:` line per message, MCP Streamable HTTP); the answer is the last message of the stream.
+ */
+export function lastSseMessage(text: string): unknown {
+  const data = text
+    .split(/\r?\n/)
+    .filter((line) => line.startsWith('data:'))
+    .map((line) => line.slice('data:'.length).trim())
+  return data.length === 0 ? undefined : JSON.parse(data[data.length - 1]!)
+}
+
 export function toReply(status: number, headers: IncomingHttpHeaders, text: string, curl: string): Reply {
   let json: unknown
+  const type = headers['content-type'] ?? ''
   try {
-    json = /json/.test(headers['content-type'] ?? '') ? JSON.parse(text) : undefined
+    json = /json/.test(type) ? JSON.parse(text) : /text\/event-stream/.test(type) ? lastSseMessage(text) : undefined
   } catch {
     json = undefined
   }
@@ -104,3 +117,25 @@ export function mcpHeaders(token?: string, extra: Record<string, string> = {}): 
     ...extra,
   }
 }
+
+/** The protocol revision the labs speak natively; 2025-era requests (no `_meta` envelope) are served too. */
+export const PROTOCOL_VERSION = '2026-07-28'
+
+/**
+ * The `_meta` envelope of a 2026-07-28 request (MCP 2026-07-28, Streamable HTTP): no `initialize`, so the
+ * protocol version and the client's capabilities travel with every request.
+ */
+export const envelope2026 = (version = PROTOCOL_VERSION) => ({
+  'io.modelcontextprotocol/protocolVersion': version,
+  'io.modelcontextprotocol/clientCapabilities': {},
+})
+
+/**
+ * The headers a 2026-07-28 POST repeats from its body, for proxies and gateways that route without parsing
+ * JSON: MCP-Protocol-Version, Mcp-Method, and Mcp-Name (the tool, resource or prompt).
+ */
+export const headers2026 = (method: string, name?: string, version = PROTOCOL_VERSION): Record<string, string> => ({
+  'MCP-Protocol-Version': version,
+  'Mcp-Method': method,
+  ...(name === undefined ? {} : { 'Mcp-Name': name }),
+})

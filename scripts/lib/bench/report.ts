@@ -47,14 +47,16 @@ export function formatReport(report: Report): string {
     ),
     "  (vs lab 1: the median of each round's own ratio, lab 1 measured seconds before or after; read these, not the absolute numbers)",
     '',
-    `2. verifying one token in-process, one at a time, the two taking turns, ` +
+    `2. verifying one token in-process, one at a time, the three taking turns, ` +
       `${verification.settings.rounds} rounds of ${int(verification.settings.count)} each way (medians)`,
     ...table(
       ['verifier', 'ops/s', 'µs/op'],
       [
-        ['lab 4 requireBearer (middleware)', int(v.middlewareOpsPerSec), (1e6 / v.middlewareOpsPerSec).toFixed(1)],
+        ['lab 4 requireBearer (hand-built middleware)', int(v.middlewareOpsPerSec), (1e6 / v.middlewareOpsPerSec).toFixed(1)],
+        ['SDK 2 requireBearerAuth (jose as its verifier)', int(v.sdkOpsPerSec), (1e6 / v.sdkOpsPerSec).toFixed(1)],
         ['jose jwtVerify alone', int(v.joseOpsPerSec), (1e6 / v.joseOpsPerSec).toFixed(1)],
-        ['middleware cost ÷ jose cost', times(v.ratio), ''],
+        ['hand-built middleware cost ÷ jose cost', times(v.ratio), ''],
+        ["SDK 2's cost ÷ jose cost", times(v.sdkRatio), ''],
       ],
     ),
     '',
