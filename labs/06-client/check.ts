@@ -106,7 +106,7 @@ export const checks = [
   ),
   check(
     'walk',
-    'the client walks from a bare 401 to a tool result: discovery, registration, PKCE, iss, step-up, refresh, revocation',
+    'the client walks from a bare 401 to a tool result in 2026-07-28 (server/discover, _meta, headers): discovery, registration, PKCE, iss, step-up, refresh, revocation',
     'MCP authorization §Authorization Flow Steps',
     async (t) => {
       const run = await walk(t, freshData())
@@ -131,6 +131,11 @@ export const checks = [
       assert(/scope="notes:read notes:write notes:admin"/.test(run.output), 'the step-up did not ask for the union of scopes')
       assert(run.output.includes('its access token is refused too'), "the revoked grant's access token still works at this server")
       assert(run.output.includes('the SDK checks iss too'), 'the walk does not show the SDK refusing a forged iss')
+      // 2026-07-28 (MCP Streamable HTTP, server/discover): no initialize; _meta and the MCP headers on every request.
+      assert(/speaking 2026-07-28 \(--era auto\)/.test(run.output), 'the walk did not negotiate 2026-07-28 with server/discover')
+      assert(!/^\s+initialize$/m.test(run.output), 'the 2026-07-28 walk sent initialize')
+      assert(/_meta: \{"io\.modelcontextprotocol\/protocolVersion":"2026-07-28"/.test(run.output), 'no _meta envelope shown')
+      assert(/Mcp-Method: tools\/call {2}Mcp-Name: read_notes/.test(run.output), 'no Mcp-Method and Mcp-Name headers on tools/call')
       assert(run.output.includes('the SDK asks for the union'), "the walk does not show the SDK's step-up asking for the union")
     },
   ),
@@ -143,7 +148,7 @@ export const checks = [
       expectWalked(run)
       assert(/speaking 2025-11-25 \(--era legacy\)/.test(run.output), 'the legacy walk did not speak 2025-11-25')
       assert(/^\s+initialize$/m.test(run.output), 'the legacy walk sent no initialize')
-      assert(!/server\/discover/.test(run.output), 'the legacy walk asked server/discover')
+      assert(!/Mcp-Method: server\/discover/.test(run.output), 'the legacy walk asked server/discover')
       assert(!/_meta: /.test(run.output), 'the legacy walk sent a _meta envelope')
       assert(run.output.includes('stepped up: the new token carries notes:admin'), 'carol did not step up to notes:admin')
     },

@@ -204,7 +204,7 @@ function describeResponse(current: Leg | undefined, json: any): string[] {
       return summarise(json, ['token_type', 'expires_in', 'scope', 'access_token', 'refresh_token', 'error', 'error_description'])
     case LEGS.era:
       if (json?.result?.supportedVersions) return [`supportedVersions: ${JSON.stringify(json.result.supportedVersions)}`]
-      if (json?.result?.protocolVersion) return [`protocolVersion: ${json.result.protocolVersion} (a 2025-era session)`]
+      if (json?.result?.protocolVersion) return [`protocolVersion: ${json.result.protocolVersion} (2025: the initialize handshake)`]
       return json?.error?.code !== undefined
         ? [`error ${json.error.code}: ${json.error.message} → the client falls back to initialize (2025)`]
         : []
