@@ -94,7 +94,8 @@ export const checks = [
   ),
   check(
     'step-up-limit',
-    'stepUpScope steps up once per operation, then refuses: a server that keeps answering 403 cannot loop the user (calls the function directly, no HTTP)',
+    'stepUpScope steps up once per operation, then refuses: a server that keeps answering 403 cannot loop the user ' +
+      '(calls the function directly, no HTTP)',
     'MCP authorization §Step-Up Authorization Flow (retry limits)',
     async () => {
       assert(stepUpScope('notes:read', 'notes:admin', 0) !== undefined, 'the first step-up was refused')
@@ -106,7 +107,8 @@ export const checks = [
   ),
   check(
     'walk',
-    'the client walks from a bare 401 to a tool result in 2026-07-28 (server/discover, _meta, headers): discovery, registration, PKCE, iss, step-up, refresh, revocation',
+    'the client walks from a bare 401 to a tool result in 2026-07-28 (server/discover, _meta, headers): ' +
+      'discovery, registration, PKCE, iss, step-up, refresh, revocation',
     'MCP authorization §Authorization Flow Steps',
     async (t) => {
       const run = await walk(t, freshData())

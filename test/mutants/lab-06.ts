@@ -17,7 +17,9 @@ export default [
     exercise: 'state-and-iss',
     name: 'iss optional even when the metadata advertises it',
     file: 'client/provider.ts',
-    find: "  if (iss === null && expected.issAdvertised) throw new LegFailed('no iss although the server advertises it (RFC 9207 §2.4)')\n",
+    find:
+      "  if (iss === null && expected.issAdvertised) throw new LegFailed('no iss although the server advertises it " +
+      "(RFC 9207 §2.4)')\n",
     replace: '',
   },
   {
