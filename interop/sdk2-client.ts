@@ -5,6 +5,8 @@
 // and waits at its loopback redirect URI (RFC 8252 §7.3) for the browser to come back.
 //   node --import tsx interop/sdk2-client.ts http://127.0.0.1:9000/mcp
 // STATE_DIR (optional) is where it keeps its registration and tokens, as a desktop client would.
+// ERA: `auto` (the default) asks server/discover (revision 2026-07-28) first and falls back to
+// initialize; a revision, e.g. `2026-07-28`, pins it: no fallback.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -85,8 +87,11 @@ const provider: OAuthClientProvider = {
 }
 
 let transport = new StreamableHTTPClientTransport(new URL(serverUrl), { authProvider: provider })
-// 'auto': asks server/discover (revision 2026-07-28) first and falls back to initialize.
-const client = new Client({ name: 'workshop-interop', version: '1.0.0' }, { versionNegotiation: { mode: 'auto' } })
+const era = process.env.ERA ?? 'auto'
+const client = new Client(
+  { name: 'workshop-interop', version: '1.0.0' },
+  { versionNegotiation: { mode: era === 'auto' ? 'auto' : { pin: era } } },
+)
 
 /**
  * Runs `call`; when the SDK needs a sign-in (first use, or step-up), waits for the browser to come

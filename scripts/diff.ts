@@ -1,5 +1,7 @@
-// npm run diff A B [-- --all] [-- --part P]: what changed from lab A to lab B (code only; --all adds the READMEs;
-// --part keeps the files one part of lab 5's lesson reads).
+// npm run diff A B [-- --all] [-- --part P] [-- --checks] [-- --solution]: what changed from lab A to lab B (the
+// lesson's code only; --all adds the READMEs; --part keeps the files one part of lab 5's lesson reads; --checks adds
+// the checks, which are otherwise counted and left out). While practice/NN-name exists for a lab of the diff, that
+// lab's exercise regions show as stubs: the read step gives no answer away; --solution shows them as the lab has them.
 // In a terminal it pages the diff ($PAGER, or less -R); piped (| head), it stops quietly when the reader does.
 import { parseArgs } from 'node:util'
 import { chalk } from 'zx'
@@ -18,7 +20,12 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 try {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
-    options: { all: { type: 'boolean', default: false }, part: { type: 'string' } },
+    options: {
+      all: { type: 'boolean', default: false },
+      part: { type: 'string' },
+      checks: { type: 'boolean', default: false },
+      solution: { type: 'boolean', default: false },
+    },
   })
   const kept = npmKeptOption('diff', positionals, values, ['part'], 2)
   if (kept) {
@@ -30,13 +37,15 @@ try {
   // `npm run diff 3 4 --all` keeps --all for itself and only sets npm_config_all
   const all = values.all || process.env.npm_config_all === 'true'
   const part = values.part === undefined ? undefined : findPart(to, values.part)
-  const { text } = await diffLabs(from, to, { all, color: process.stdout.isTTY === true, part })
+  const checks = values.checks || process.env.npm_config_checks === 'true'
+  const solution = values.solution || process.env.npm_config_solution === 'true'
+  const { text } = await diffLabs(from, to, { all, color: process.stdout.isTTY === true, part, checks, solution })
   if (!(await page(text))) process.stdout.write(text)
 } catch (error) {
   if (error instanceof UnknownLabError) {
     console.error(`${error.message}\nusage: npm run diff A B        e.g. npm run diff 3 4 (add -- --all for the READMEs too)`)
   } else {
-    console.error(optionError(error, 'diff', ['all', 'part']) ?? chalk.red(`diff: ${(error as Error).message}`))
+    console.error(optionError(error, 'diff', ['all', 'part', 'checks', 'solution']) ?? chalk.red(`diff: ${(error as Error).message}`))
   }
   process.exitCode = 2
 }

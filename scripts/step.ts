@@ -5,7 +5,9 @@
 // status; again on [w] in the guide. Options: --server URL (use that server), --user, --browser.
 // An attacks lab (lab 8) starts the lab named by --target (default 5) and runs its battery against it.
 // npm run practice N (--practice) does the same with practice/NN-name/, the lab with its exercises taken
-// out (scripts/lib/practice-mode.ts): --solution [NAME…] puts solutions in, --reset starts over.
+// out (scripts/lib/practice-mode.ts): --solution [NAME…] puts solutions in, --reset starts over, --yes answers yes
+// to putting a solution over the learner's code; lab 5 by part: --part N stubs only part N's exercise (the others
+// hold the solution, or the learner's own code with --keep-mine) and [c] runs only part N's checks.
 //
 // The server that answers is the one this runner started: every port is checked free first (a taken
 // port is named with what holds it), and a process counts as started only once it printed `ready:`,
@@ -43,6 +45,7 @@ import {
 import { npmKeptOption, optionError } from './lib/options.ts'
 import { Hints, exerciseNote, practiceLines, preparePractice, solutionDiff, watchPractice } from './lib/practice-mode.ts'
 import { page } from './lib/pager.ts'
+import { findPart } from '@workshop/kit/exercises'
 import { ensureDevKey } from '@workshop/kit/keys'
 import { type Lab, DEFAULT_TARGET, UnknownLabError, baseLab, clientPath, findLab, labExists, labPath, serverLab } from '@workshop/kit/labs'
 import {
@@ -170,6 +173,8 @@ const OPTIONS = {
   solution: { type: 'boolean' },
   reset: { type: 'boolean' },
   yes: { type: 'boolean' },
+  part: { type: 'string' },
+  'keep-mine': { type: 'boolean' },
 } as const
 let parsed: ReturnType<typeof parseArgs<{ allowPositionals: true; options: typeof OPTIONS }>>
 try {
@@ -180,7 +185,7 @@ try {
 const { positionals, values: options } = parsed
 const command = options.practice ? 'practice' : 'step'
 // `npm run practice 2 -- --solution verify-token`: the exercises named after the lab
-const kept = npmKeptOption(command, positionals, options, ['target', 'server', 'user'], options.solution ? positionals.length : 1)
+const kept = npmKeptOption(command, positionals, options, ['target', 'server', 'user', 'part'], options.solution ? positionals.length : 1)
 if (kept) fail(kept, 2)
 
 let lab: Lab
@@ -192,13 +197,18 @@ try {
 }
 if (!labExists(lab)) fail(`lab ${lab.n} (${lab.dir}) is not written yet: ${labPath(serverLab(lab), 'server.ts')} is missing.`, 2)
 // Practice mode: the folder the learner writes in (made once, kept across runs), and what runs from it.
+if (!options.practice && (options.part !== undefined || options['keep-mine']))
+  fail(`${command}: --part and --keep-mine are for practice: npm run practice ${lab.n} -- --part N`, 2)
 const practice = options.practice
-  ? await preparePractice(lab, {
-      reset: options.reset === true,
-      solution: options.solution ? positionals.slice(1) : undefined,
-      yes: options.yes === true,
-      terminal: process.stdin.isTTY === true && process.stdout.isTTY === true,
-    }).catch((error: Error) => fail(error.message, 2))
+  ? await (async () =>
+      preparePractice(lab, {
+        reset: options.reset === true,
+        solution: options.solution ? positionals.slice(1) : undefined,
+        yes: options.yes === true,
+        terminal: process.stdin.isTTY === true && process.stdout.isTTY === true,
+        part: options.part === undefined ? undefined : findPart(lab, options.part),
+        keepMine: options['keep-mine'] === true,
+      }))().catch((error: Error) => fail(error.message, 2))
   : undefined
 
 /** PORT and the companions' ports (their registry portEnv, default PORT+100); exit 2 when one is not a port. */
@@ -403,7 +413,7 @@ async function guide(lab: Lab): Promise<void> {
     lab,
     port,
     mcpUrl: server.mcpUrl,
-    commands: readTryItCommands(lab, port),
+    commands: readTryItCommands(lab, port, practice?.dir),
     extras: await labExtras(lab),
     practice: practice && practiceLines(lab, practice),
     companions: (serverLab(lab).companions ?? []).map((c) => ({ name: c.name, base: server.companions[c.name].base, portEnv: c.portEnv })),
@@ -463,11 +473,14 @@ async function guide(lab: Lab): Promise<void> {
     c: {
       busy: `running lab ${lab.n}'s checks`,
       async run() {
-        console.log(chalk.bold(`\nlab ${lab.n}'s checks against ${practice ? `your ${relative(ROOT, practice.dir)}/` : server.base}`))
+        const part = practice?.part
+        const which = part ? `lab ${lab.n}'s part ${part.part} checks` : `lab ${lab.n}'s checks`
+        console.log(chalk.bold(`\n${which} against ${practice ? `your ${relative(ROOT, practice.dir)}/` : server.base}`))
         await checkLab(lab, {
           base: server.base,
           dir: practice?.dir,
-          note: practice && ((check) => exerciseNote(lab, check.id)),
+          only: part && ((check) => part.checks.includes(check.id)),
+          note: practice && ((check) => exerciseNote(lab, check.id, practice.dir)),
         })
         return 'header'
       },
@@ -480,8 +493,12 @@ async function guide(lab: Lab): Promise<void> {
           console.log(`\n${noPreviousLab(lab)}`)
           return 'none'
         }
-        const { text } = await diffLabs(previous, lab, { color: true })
-        await long(`${text}\n${chalk.dim(`(the same with the READMEs: npm run diff ${previous.n} ${lab.n} -- --all)`)}\n`)
+        // in practice, the exercises show as stubs (the read step gives no answer away) and lab 5 shows one part's files
+        const part = practice?.part
+        const { text, stubbed } = await diffLabs(previous, lab, { color: true, part })
+        const args = `${previous.n} ${lab.n} -- ${part ? `--part ${part.part} ` : ''}`
+        const more = stubbed.includes(lab) && practice ? '[s] shows a solution; ' : ''
+        await long(`${text}\n${chalk.dim(`(${more}the same with the READMEs: npm run diff ${args}--all)`)}\n`)
         return 'header'
       },
     },

@@ -88,7 +88,7 @@ describe('lab 6, end to end', () => {
       const second = await walk()
       expect(second.code, second.output).toBe(0)
       expect(second.output).toMatch(/invalid_client/)
-      expect(second.output).toMatch(/refused our registration and tokens: forgetting them and starting over/)
+      expect(second.output).toMatch(/refused our registration: forgetting them and starting over/)
       expect(legs(second.output)).toEqual(expect.arrayContaining(['Refresh', 'Registration', 'Token exchange']))
       expect(legs(second.output).indexOf('Refresh')).toBeLessThan(legs(second.output).indexOf('Registration'))
     } finally {

@@ -14,7 +14,10 @@ import { runScript } from './commands.ts'
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const TIMEOUT = 60_000
 
-const diffCommand = (args: string[], env: Record<string, string> = {}) => runScript('diff.ts', args, env)
+// No practice copies unless a test makes some: a learner's practice/ must not change what these tests see.
+const noPractice = mkdtempSync(join(tmpdir(), 'no-practice-'))
+afterAll(() => rmSync(noPractice, { recursive: true, force: true }))
+const diffCommand = (args: string[], env: Record<string, string> = {}) => runScript('diff.ts', args, { PRACTICE_DIR: noPractice, ...env })
 
 describe('npm run diff', () => {
   it(
@@ -44,8 +47,10 @@ describe('npm run diff 4 5 -- --part N', () => {
   it(
     "lists exactly the files that part of lab 5's lesson reads, and one line for a part that does not exist",
     async () => {
-      for (const part of partsOf(findLab(5))) {
-        const { code, stdout } = await diffCommand(['4', '5', '--part', String(part.part)])
+      const parts = partsOf(findLab(5))
+      const runs = await Promise.all(parts.map((part) => diffCommand(['4', '5', '--part', String(part.part)])))
+      for (const [i, part] of parts.entries()) {
+        const { code, stdout } = runs[i]
         expect(code).toBe(0)
         const header = stdout.split('\n\n')[0].split('\n')
         expect(header[0]).toBe(`lab 4 → lab 5, part ${part.part} (${part.title}): ${part.files.length} files changed`)
@@ -58,7 +63,73 @@ describe('npm run diff 4 5 -- --part N', () => {
       expect(swallowed.code).toBe(2)
       expect(swallowed.stderr.trim()).toBe('diff: npm kept --part for itself (no "--" before it); write: npm run diff 4 5 -- --part 2')
     },
+    TIMEOUT * 2,
+  )
+})
+
+describe('npm run diff: the lesson, not its checks; no answers while practising', () => {
+  it(
+    'leaves the checks out and counts their lines; --checks shows them, as many lines as it said',
+    async () => {
+      const lesson = await diffCommand(['1', '2'])
+      expect(lesson.code).toBe(0)
+      const said = /\(left out: (\d+) lines of the checks, in 1 file; npm run diff 1 2 -- --checks shows them\)/.exec(lesson.stdout)
+      expect(said, lesson.stdout.slice(0, 400)).not.toBeNull()
+      expect(lesson.stdout).not.toContain('check.ts')
+      expect(lesson.stdout).toContain('diff --git a/labs/01-transport/server.ts b/labs/02-jwks/server.ts')
+      const all = await diffCommand(['1', '2', '--checks'])
+      expect(all.stdout).not.toContain('left out')
+      const checks = all.stdout.slice(all.stdout.indexOf('diff --git a/labs/01-transport/check.ts'))
+      expect(checks.trimEnd().split('\n')).toHaveLength(Number(said![1]))
+      expect(lesson.stdout.split('\n')[0]).toBe('lab 1 → lab 2: 4 files changed')
+      expect(all.stdout.split('\n')[0]).toBe('lab 1 → lab 2: 5 files changed')
+    },
     TIMEOUT,
+  )
+
+  it(
+    "while practice/NN-name exists, the lab's exercise regions show as stubs; --solution shows them",
+    async () => {
+      const practiceDir = mkdtempSync(join(tmpdir(), 'practice-'))
+      try {
+        for (const lab of [findLab(2), findLab(5)]) mkdirSync(join(practiceDir, lab.dir))
+        const env = { PRACTICE_DIR: practiceDir }
+        const stubbed = await diffCommand(['1', '2'], env)
+        expect(stubbed.code).toBe(0)
+        expect(stubbed.stdout).toContain("lab 2's exercises show as stubs while you practise it in ")
+        expect(stubbed.stdout).toContain('npm run diff 1 2 -- --solution shows the solutions')
+        for (const name of ['verify-token', 'challenge'])
+          expect(stubbed.stdout).toMatch(new RegExp(`^\\+ *// TODO \\(exercise ${name}\\): `, 'm'))
+        expect(stubbed.stdout).not.toContain("algorithms: ['RS256']")
+        expect(stubbed.stdout).toContain('diff --git a/labs/01-transport/server.ts b/labs/02-jwks/server.ts')
+        expect(stubbed.stdout).toMatch(/^\+\+\+ b\/labs\/02-jwks\/bearer\.ts$/m) // the lab's path, not a scratch copy's
+        // lab 3 carries lab 2's regions unchanged: stubbed on both sides, they are no change at all
+        const later = await diffCommand(['2', '3'], env)
+        expect(later.stdout).not.toContain("algorithms: ['RS256']")
+        expect(later.stdout).not.toContain('labs/03-metadata/bearer.ts')
+        const solved = await diffCommand(['1', '2', '--solution'], env)
+        expect(solved.stdout).toContain("algorithms: ['RS256']")
+        expect(solved.stdout).not.toContain('TODO (exercise')
+        // lab 5, part by part: no part's diff holds its exercise's answer
+        const answers: Record<number, string> = {
+          1: 'sameSecret(s256(verifier), challenge)',
+          2: 'now < token.used_at + REUSE_INTERVAL',
+          3: "if (uri.includes('#'))",
+          4: 'countFailedLogin(request.id) >= MAX_FAILED_LOGINS',
+        }
+        for (const part of partsOf(findLab(5))) {
+          const [shown, given] = await Promise.all([
+            diffCommand(['4', '5', '--part', String(part.part)], env),
+            diffCommand(['4', '5', '--part', String(part.part), '--solution'], env),
+          ])
+          expect(shown.stdout, `part ${part.part}`).not.toContain(answers[part.part])
+          expect(given.stdout, `part ${part.part} --solution`).toContain(answers[part.part])
+        }
+      } finally {
+        rmSync(practiceDir, { recursive: true, force: true })
+      }
+    },
+    TIMEOUT * 2,
   )
 })
 

@@ -1,7 +1,7 @@
 // `npm run step N`: the interactive guide in a real pseudo-terminal (util-linux `script`),
 // the plain server without a terminal, and the errors a learner can run into.
 import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -166,6 +166,15 @@ describe('the "Try it by hand" commands of a README', () => {
   it('is empty for a lab without a README', () => {
     const lab = { n: 99, dir: 'no-such-lab', title: 'none', devTokens: false }
     expect(readTryItCommands(lab, 9000)).toEqual([])
+  })
+
+  it("in practice mode, lab 6's walks run the learner's client in practice/06-client/, not the lab's", () => {
+    const lab = findLab(6)
+    const reference = readTryItCommands(lab, 9000)
+    expect(reference.filter((line) => line.includes('npx tsx labs/06-client/client/walk.ts')).length).toBeGreaterThan(0)
+    const practised = readTryItCommands(lab, 9000, join(ROOT, 'practice', '06-client'))
+    expect(practised.join('\n')).not.toContain('labs/06-client/')
+    expect(practised).toEqual(reference.map((line) => line.replaceAll('labs/06-client/', 'practice/06-client/')))
   })
 })
 
@@ -454,6 +463,74 @@ describe('npm run step in a terminal', () => {
         await step.waitFor(/restarted: \[c\] runs the checks/, mark, 60_000)
         mark = step.press('c')
         await step.waitFor(/33 passed, 0 failed/, mark, 90_000)
+        step.press('q')
+        expect(await step.exitCode()).toBe(0)
+        expect(await portIsFree(port)).toBe(true)
+      } finally {
+        rmSync(practiceDir, { recursive: true, force: true })
+      }
+    },
+    TIMEOUT * 3,
+  )
+
+  it(
+    'practice 2: [d] shows the exercises as stubs, no answer; [s] is the one key that shows a solution',
+    async () => {
+      const port = await freePort()
+      const practiceDir = mkdtempSync(join(ROOT, '.practice-'))
+      try {
+        // PAGER=cat: the diff and the solution are printed, to be read here whole
+        const step = stepInTerminal('--practice 2', port, { PRACTICE_DIR: practiceDir, PAGER: 'cat' })
+        await step.waitFor(/^Next /m)
+        let mark = step.press('d')
+        await step.waitFor(/\[s\] shows a solution; the same with the READMEs: npm run diff 1 2 -- --all\)/, mark)
+        const diff = step.text.slice(mark)
+        expect(diff).toMatch(/lab 1 → lab 2: 4 files changed/)
+        expect(diff).toMatch(/lab 2's exercises show as stubs while you practise it in /)
+        expect(diff).toMatch(/left out: \d+ lines of the checks/)
+        expect(diff).toMatch(/\+ *\/\/ TODO \(exercise verify-token\): /)
+        expect(diff).not.toContain("algorithms: ['RS256']")
+        await step.waitFor(/\[c\] checks .*\[q\] quit/, mark)
+        mark = step.press('s')
+        await step.waitFor(/the solution of which exercise\?/, mark)
+        step.child.stdin.write('1\r')
+        await step.waitFor(/\[c\] checks .*\[q\] quit/, mark)
+        expect(step.text.slice(mark)).toContain("algorithms: ['RS256']")
+        step.press('q')
+        expect(await step.exitCode()).toBe(0)
+      } finally {
+        rmSync(practiceDir, { recursive: true, force: true })
+      }
+    },
+    TIMEOUT * 2,
+  )
+
+  it(
+    "practice 5 --part 4: [c] runs part 4's checks alone, blames its exercise alone; a save by rename restarts it, then green",
+    async () => {
+      const port = await freePort()
+      const practiceDir = mkdtempSync(join(ROOT, '.practice-'))
+      try {
+        const step = stepInTerminal('--practice 5 --part 4', port, { PRACTICE_DIR: practiceDir })
+        await step.waitFor(/^Next /m)
+        expect(step.text).toMatch(/part 4: wrong-passwords \(oauth\/login\.ts\) to write; the others solved/)
+        let mark = step.press('c')
+        await step.waitFor(/\d+ passed, \d+ failed/, mark, 90_000)
+        const graded = step.text.slice(mark)
+        expect(graded).toMatch(/lab 5's part 4 checks against your /)
+        expect(graded).toMatch(/0 passed, 2 failed/)
+        expect(graded.match(/↳ .*/g)).toEqual([
+          '↳ exercise wrong-passwords (oauth/login.ts)',
+          '↳ exercise wrong-passwords (oauth/login.ts)',
+        ])
+        // the learner writes it, and the editor saves by writing a temporary file and renaming it over
+        const file = join(practiceDir, '05-oauth', 'oauth', 'login.ts')
+        mark = step.text.length
+        writeFileSync(`${file}.tmp~`, readFileSync(join(ROOT, 'labs/05-oauth/oauth/login.ts'), 'utf8'))
+        renameSync(`${file}.tmp~`, file)
+        await step.waitFor(/restarted: \[c\] runs the checks/, mark, 60_000)
+        mark = step.press('c')
+        await step.waitFor(/2 passed, 0 failed/, mark, 90_000)
         step.press('q')
         expect(await step.exitCode()).toBe(0)
         expect(await portIsFree(port)).toBe(true)

@@ -3,18 +3,21 @@
 // passes; with the solution put back, the copy is the lab again, byte for byte (whose checks pass:
 // test/lab-0N.test.ts). Each copy lives in a folder of its own at the depth of practice/NN-name.
 import { spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { stripVTControlCharacters } from 'node:util'
 import { afterAll, describe, expect, it } from 'vitest'
 import { type Check, runCheck } from '@workshop/kit/checks'
-import { EXERCISES, exercisesOf, partsOf } from '@workshop/kit/exercises'
-import { LABS, findLab, labPath } from '@workshop/kit/labs'
+import { EXERCISES, type Exercise, exercisesOf, partsOf } from '@workshop/kit/exercises'
+import { LABS, type Lab, findLab, labPath } from '@workshop/kit/labs'
 import { type RunningLab, freePort, startLab } from '@workshop/kit/lab-process'
 import { ROOT } from '@workshop/kit/paths'
-import { applySolution, exerciseState, regionsOf, stubbed, writePractice } from '@workshop/kit/practice'
+import { applySolution, exerciseState, regionsOf, replaceRegion, solutionBody, stubbed, writePractice } from '@workshop/kit/practice'
 import { checkLab, loadChecks } from '@workshop/kit/run-checks'
 import { labFiles } from '@workshop/kit/snapshots'
+import { exerciseNote, watchPractice } from '../scripts/lib/practice-mode.ts'
+import { runScript } from './commands.ts'
 
 const folders: string[] = []
 const running: RunningLab[] = []
@@ -157,27 +160,35 @@ describe.concurrent('each exercise is graded by its checks', () => {
   )
 })
 
+/** `npm run practice ARGS` without a terminal, as in CI, with its copies in `practiceDir`. */
+function practiceCommand(args: string[], port: number, practiceDir: string) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/step.ts', '--practice', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: String(port), PRACTICE_DIR: practiceDir, FORCE_COLOR: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  child.stdout.on('data', (chunk) => (output += chunk))
+  child.stderr.on('data', (chunk) => (output += chunk))
+  const exited = new Promise<number>((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal ? 143 : 1))))
+  const ready = async () => {
+    for (let i = 0; i < 600 && !/ready: /.test(output) && child.exitCode === null; i++)
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    expect(output).toMatch(/ready: /)
+  }
+  const stop = async () => {
+    child.kill('SIGTERM')
+    return exited
+  }
+  return { child, output: () => output, exited, ready, stop }
+}
+
 // npm run practice 2 without a terminal, as in CI: it makes the folder and serves it; the checks fail until
 // the solution is in; a learner's code survives a restart, and --reset does not throw it away unasked.
 describe('npm run practice without a terminal', () => {
   const practiceDir = mkdtempSync(join(ROOT, '.practice-'))
   folders.push(practiceDir)
-  const run = (args: string[], port: number) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/step.ts', '--practice', ...args], {
-      cwd: ROOT,
-      env: { ...process.env, PORT: String(port), PRACTICE_DIR: practiceDir, FORCE_COLOR: '0' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let output = ''
-    child.stdout.on('data', (chunk) => (output += chunk))
-    child.stderr.on('data', (chunk) => (output += chunk))
-    const exited = new Promise<number>((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal ? 143 : 1))))
-    const ready = async () => {
-      for (let i = 0; i < 600 && !/ready: /.test(output); i++) await new Promise((resolve) => setTimeout(resolve, 100))
-      expect(output).toMatch(/ready: /)
-    }
-    return { child, output: () => output, exited, ready }
-  }
+  const run = (args: string[], port: number) => practiceCommand(args, port, practiceDir)
   const checks = async (port: number) => {
     const lab = findLab(2)
     const results = await checkLab(lab, { base: `http://127.0.0.1:${port}`, print: () => {} })
@@ -216,4 +227,135 @@ describe('npm run practice without a terminal', () => {
     expect(await eight.exited).toBe(2)
     expect(eight.output().trim()).toBe('lab 8 has no exercises (labs 1 to 7 do): npm run step 8')
   })
+})
+
+// The watcher behind "saving a file restarts the server": every way an editor saves is seen, again and again.
+describe('saving a practice file', () => {
+  it('is seen six times in a row: in place, renamed over, in place, in place, deleted and recreated, in place', async () => {
+    const dir = scratch('05-oauth')
+    mkdirSync(join(dir, 'oauth'), { recursive: true })
+    const file = join(dir, 'oauth', 'pkce.ts')
+    writeFileSync(file, '// 0\n')
+    const seen: string[] = []
+    const unwatch = watchPractice(dir, (name) => seen.push(name))
+    try {
+      /** Waits (polling, never guessing a delay) until the watcher reported `n` saves; then there must be exactly n. */
+      const saves = async (n: number, how: string) => {
+        for (let i = 0; i < 600 && seen.length < n; i++) await new Promise((resolve) => setTimeout(resolve, 50))
+        expect(seen, `after the save ${how}`).toEqual(Array(n).fill('oauth/pkce.ts'))
+      }
+      appendFileSync(file, '// in place\n')
+      await saves(1, 'in place')
+      writeFileSync(`${file}___jb_tmp___`, '// renamed over\n') // JetBrains' safe write; sed -i and vim do the same
+      renameSync(`${file}___jb_tmp___`, file)
+      await saves(2, 'renamed over')
+      appendFileSync(file, '// in place\n')
+      await saves(3, 'in place, after the rename')
+      appendFileSync(file, '// in place\n')
+      await saves(4, 'in place again')
+      rmSync(file)
+      writeFileSync(file, '// recreated\n')
+      await saves(5, 'deleted and recreated')
+      appendFileSync(file, '// in place\n')
+      await saves(6, 'in place, after the recreation')
+    } finally {
+      unwatch()
+    }
+  }, 60_000)
+})
+
+// The learner's own, correct answer to an exercise: the solution in their words (here: with a comment of
+// theirs), so that the copy holds "yours", not the lab's code.
+function writeOwnAnswer(lab: Lab, exercise: Exercise, dir: string): void {
+  const file = join(dir, exercise.file)
+  const indent = regionsOf(readFileSync(labPath(lab, exercise.file), 'utf8')).find((r) => r.name === exercise.name)!.indent
+  const body = [`${indent}// my own answer`, ...solutionBody(lab, exercise)]
+  writeFileSync(file, replaceRegion(readFileSync(file, 'utf8'), exercise.name, body))
+  expect(exerciseState(lab, exercise, dir)).toBe('yours')
+}
+
+// Lab 5 in parts: `npm run practice 5 -- --part N` stubs part N's exercise alone (the code flow needs
+// registration, refresh needs the flow: the other exercises hold the solution). Its failures blame that
+// exercise alone; written, `npm run check 5 -- --part N --practice` is green.
+describe.concurrent('lab 5, one part at a time', () => {
+  const lab = findLab(5)
+  it.each(partsOf(lab).map((part) => [part.part, part] as const))(
+    'part %i: only its exercise to write, only it blamed, and green once written',
+    async (n, part) => {
+      const practiceDir = mkdtempSync(join(ROOT, '.practice-'))
+      folders.push(practiceDir)
+      const dir = join(practiceDir, lab.dir)
+      const [exercise] = exercisesOf(lab).filter((e) => e.part === n)
+      const port = await freePort()
+      const practice = practiceCommand(['5', '--part', String(n)], port, practiceDir)
+      await practice.ready()
+      expect(practice.output()).toContain(`lab 5, part ${n}: 1 exercise to write (${exercise.name}); the others hold the solution`)
+      for (const other of exercisesOf(lab))
+        expect(exerciseState(lab, other, dir), other.name).toBe(other === exercise ? 'stub' : 'solution')
+
+      // graded as the guide's [c] grades it: part N's checks, each failure naming the one exercise that is not solved
+      const lines: string[] = []
+      const results = await checkLab(lab, {
+        base: `http://127.0.0.1:${port}`,
+        dir,
+        only: (check) => part.checks.includes(check.id),
+        note: (check) => exerciseNote(lab, check.id, dir),
+        print: (line) => lines.push(stripVTControlCharacters(line)),
+      })
+      expect(await practice.stop()).toBe(143)
+      expect(results.map((r) => r.check.id).sort()).toEqual([...part.checks].sort())
+      const failed = results.filter((r) => !r.ok)
+      expect(failed.length, "the stub fails some of the part's checks").toBeGreaterThan(0)
+      const notes = lines.filter((line) => line.includes('↳')).map((line) => line.trim())
+      expect(notes).toEqual(failed.map(() => `↳ exercise ${exercise.name} (${exercise.file})`))
+
+      writeOwnAnswer(lab, exercise, dir)
+      const graded = await runScript('check.ts', ['5', '--part', String(n), '--practice'], { PRACTICE_DIR: practiceDir, FORCE_COLOR: '0' })
+      expect(graded.stdout).toContain(`grading your practice copy, `)
+      expect(graded.stdout).toContain(`${part.checks.length} passed, 0 failed`)
+      expect(graded.code).toBe(0)
+    },
+    300_000,
+  )
+
+  it("moving on to another part never puts the solution over the learner's code without --yes; --keep-mine keeps it", async () => {
+    const practiceDir = mkdtempSync(join(ROOT, '.practice-'))
+    folders.push(practiceDir)
+    const dir = join(practiceDir, lab.dir)
+    const [pkce, refresh] = exercisesOf(lab)
+    const port = await freePort()
+    let practice = practiceCommand(['5', '--part', '1'], port, practiceDir)
+    await practice.ready()
+    await practice.stop()
+    writeOwnAnswer(lab, pkce, dir)
+    const mine = readFileSync(join(dir, pkce.file), 'utf8')
+
+    const refused = practiceCommand(['5', '--part', '2'], port, practiceDir)
+    expect(await refused.exited).toBe(2)
+    expect(refused.output()).toContain('holds your code in verify-pkce, and part 2 grades rotate-refresh alone')
+    expect(refused.output()).toContain('npm run practice 5 -- --part 2 --keep-mine')
+    expect(refused.output()).toContain('npm run practice 5 -- --part 2 --yes')
+    expect(readFileSync(join(dir, pkce.file), 'utf8')).toBe(mine)
+    expect(exerciseState(lab, refresh, dir), 'a refusal changes nothing').toBe('solution')
+
+    practice = practiceCommand(['5', '--part', '2', '--keep-mine'], port, practiceDir)
+    await practice.ready()
+    await practice.stop()
+    expect(practice.output()).toContain('kept your code in verify-pkce (--keep-mine)')
+    expect(readFileSync(join(dir, pkce.file), 'utf8')).toBe(mine)
+    expect(exerciseState(lab, refresh, dir)).toBe('stub')
+
+    practice = practiceCommand(['5', '--part', '2', '--yes'], port, practiceDir)
+    await practice.ready()
+    await practice.stop()
+    expect(exerciseState(lab, pkce, dir)).toBe('solution')
+    expect(exerciseState(lab, refresh, dir)).toBe('stub')
+    // back to part 1: the solution there is not the learner's, so it is taken out again for them to write
+    practice = practiceCommand(['5', '--part', '1'], port, practiceDir)
+    await practice.ready()
+    await practice.stop()
+    expect(practice.output()).toContain('verify-pkce held the solution: it is yours to write again')
+    expect(exerciseState(lab, pkce, dir)).toBe('stub')
+    expect(exerciseState(lab, refresh, dir)).toBe('solution')
+  }, 300_000)
 })

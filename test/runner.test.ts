@@ -299,11 +299,13 @@ describe('bad options and ports get one clear line', () => {
     expect(await run.code()).toBe(2)
     expect(lines(run.output)).toEqual([
       'step: unknown option --verbos (did you mean --verbose?); its options: --server, --user, --browser, --target, --verbose, ' +
-        '--practice, --solution, --reset, --yes',
+        '--practice, --solution, --reset, --yes, --part, --keep-mine',
     ])
     const check = script('scripts/check.ts', ['4', '--bse', 'http://127.0.0.1:9000'])
     expect(await check.code()).toBe(2)
-    expect(lines(check.output)).toEqual(['check: unknown option --bse (did you mean --base?); its options: --base, --curl, --part'])
+    expect(lines(check.output)).toEqual([
+      'check: unknown option --bse (did you mean --base?); its options: --base, --curl, --part, --practice',
+    ])
     noStack(run.output + check.output)
   })
 

@@ -817,6 +817,7 @@ export const checks = [
       for (const leg of ['Registration', 'Token exchange', 'Step-up', 'Refresh', 'Revocation'])
         assert(run.legs.includes(leg), `no "${leg}" leg`)
       assert(run.output.includes('stepped up: the new token carries notes:admin'), 'carol did not step up at the provider')
+      assert(run.output.includes('speaking 2026-07-28'), 'the client did not negotiate 2026-07-28 (server/discover) with this lab')
       // Local JWT validation cannot see a revocation before the token expires: the client says so.
       assert(run.output.includes('the revoked refresh token is refused'), 'the provider did not revoke the refresh token')
       assert(/Tool result\n/.test(run.output), 'the walk did not end with a tool result')

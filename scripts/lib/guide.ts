@@ -37,15 +37,21 @@ export function tryItCommands(markdown: string, port: number): string[] {
   return block.map((line) => line.replace(/127\.0\.0\.1:9000(?!\d)/g, `127.0.0.1:${port}`))
 }
 
-/** The "Try it by hand" commands of lab N's README for a server on `port` (empty if there are none). */
-export function readTryItCommands(lab: Lab, port: number): string[] {
+/**
+ * The "Try it by hand" commands of lab N's README for a server on `port` (empty if there are none). In practice
+ * mode (`practiceDir`) they run the learner's copy: labs/NN-name/ becomes practice/NN-name/ (lab 6's client).
+ */
+export function readTryItCommands(lab: Lab, port: number, practiceDir?: string): string[] {
   let markdown: string
   try {
     markdown = readFileSync(labPath(lab, 'README.md'), 'utf8')
   } catch {
     return []
   }
-  return tryItCommands(markdown, port)
+  const commands = tryItCommands(markdown, port)
+  if (practiceDir === undefined) return commands
+  const from = `${relative(ROOT, labPath(lab))}/`
+  return commands.map((line) => line.split(from).join(`${relative(ROOT, practiceDir)}/`))
 }
 
 /** Space-separated scope tokens (RFC 6749 §3.3: printable ASCII except space, " and \). */

@@ -1,15 +1,23 @@
 // Lab 6: a narrated MCP client. It starts from nothing but the server's URL and walks the whole
-// MCP authorization flow with the SDK's client auth, printing each leg as it goes.
-//   tsx labs/06-client/client/walk.ts [--user carol] [--browser] http://127.0.0.1:9000/mcp
+// MCP authorization flow with the SDK's client auth (@modelcontextprotocol/client 2.x), printing each leg as it goes.
+//   tsx labs/06-client/client/walk.ts [--user carol] [--browser] [--era auto|legacy|2026-07-28] http://127.0.0.1:9000/mcp
 // Registration, in the order MCP prefers: pre-registered (--client-id, --client-secret), a client ID
 // metadata document (--client-metadata-url, an https URL you host), else dynamic registration.
-// Run by the official conformance suite (MCP_CONFORMANCE_SCENARIO set), it walks the suite's server instead.
-import { join } from 'node:path'
+// The era: 2026-07-28 is stateless (server/discover, no initialize, _meta and headers on every request);
+// `auto` asks server/discover first and falls back to 2025's initialize when the server does not know it.
 import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { Client } from '@modelcontextprotocol/sdk/client/index.js'
-import { UnauthorizedError, auth } from '@modelcontextprotocol/sdk/client/auth.js'
-import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
+import {
+  Client,
+  IssuerMismatchError,
+  SdkHttpError,
+  StreamableHTTPClientTransport,
+  UnauthorizedError,
+  type VersionNegotiationMode,
+  auth,
+  validateAuthorizationResponseIssuer,
+} from '@modelcontextprotocol/client'
 import { chalk } from 'zx'
 import { openInBrowser } from './browser.ts'
 import { LegFailed, leg, ok, say, shorten, warn } from './narrate.ts'
@@ -19,20 +27,25 @@ import { type Credentials } from '@workshop/kit/user-agent'
 import { DEMO_USERS } from '@workshop/kit/demo-users'
 import { scriptedUserAgent } from './user-agent.ts'
 
+const ERAS: Record<string, VersionNegotiationMode> = { auto: 'auto', legacy: 'legacy', '2026-07-28': { pin: '2026-07-28' } }
+
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
     user: { type: 'string', default: 'carol' },
     password: { type: 'string' },
     browser: { type: 'boolean', default: false },
+    era: { type: 'string', default: 'auto' },
     'client-id': { type: 'string' },
     'client-secret': { type: 'string' },
     'client-metadata-url': { type: 'string' },
   },
 })
-// The conformance suite hands pre-registered credentials over in MCP_CONFORMANCE_CONTEXT.
-const context = JSON.parse(process.env.MCP_CONFORMANCE_CONTEXT ?? '{}') as { client_id?: string; client_secret?: string }
-const clientId = values['client-id'] ?? context.client_id
+const era = ERAS[values.era]
+if (era === undefined) {
+  console.error(`--era ${values.era}: use auto, legacy or 2026-07-28`)
+  process.exit(2)
+}
 const serverUrl = new URL(positionals.at(-1) ?? 'http://127.0.0.1:9000/mcp').href
 // What a person types on the sign-in page: a demo user of labs 5 and 7, unless --password says otherwise.
 const password = values.password ?? DEMO_USERS.find((demo) => demo.username === values.user)?.password
@@ -48,13 +61,12 @@ const user: Credentials = { username: values.user, password }
 const redirectUrl = process.env.REDIRECT_URI ?? 'http://127.0.0.1:8976/callback'
 const dataDir = process.env.DATA_DIR ?? fileURLToPath(new URL('../../../data', import.meta.url))
 
-// One file of credentials (one record per issuer); conformance scenarios run in parallel, one file each.
-const scenario = process.env.MCP_CONFORMANCE_SCENARIO?.replace(/\W+/g, '-')
+// One file of credentials, one record per issuer.
 const provider = new WorkshopClientProvider({
-  file: join(dataDir, 'clients', scenario ? `06-client.conformance-${scenario}.json` : '06-client.json'),
+  file: join(dataDir, 'clients', '06-client.json'),
   username: user.username,
   redirectUrl,
-  preRegistered: clientId ? { client_id: clientId, client_secret: values['client-secret'] ?? context.client_secret } : undefined,
+  preRegistered: values['client-id'] ? { client_id: values['client-id'], client_secret: values['client-secret'] } : undefined,
   clientMetadataUrl: values['client-metadata-url'],
   userAgent: (url) => (values.browser ? openInBrowser(url, redirectUrl) : scriptedUserAgent(url, user, redirectUrl)),
 })
@@ -69,17 +81,42 @@ interface Session {
   transport: StreamableHTTPClientTransport
 }
 
-/** Connects; when the SDK had to send the user away (UnauthorizedError), finish with the code and retry. */
+const newTransport = () => new StreamableHTTPClientTransport(new URL(serverUrl), { authProvider: provider, fetch: traffic })
+
+let sdkIssShown = false
+/** The browser is back: our checks (provider.ts), then the SDK's finishAuth(), which checks iss again and redeems the code. */
+async function finishSignIn(transport: StreamableHTTPClientTransport): Promise<void> {
+  const callback = provider.takeAuthorizationCode()
+  if (!sdkIssShown) {
+    sdkIssShown = true
+    // SDK 2 enforces RFC 9207 itself: what it does with the iss a mix-up attacker would send.
+    try {
+      const metadata = provider.issuerMetadata()
+      validateAuthorizationResponseIssuer({
+        iss: 'https://attacker.example',
+        expectedIssuer: metadata?.issuer,
+        issParameterSupported: true,
+      })
+      warn('the SDK accepted a forged iss: no issuer was discovered to compare it with')
+    } catch (error) {
+      if (!(error instanceof IssuerMismatchError)) throw error
+      ok(`the SDK checks iss too: finishAuth() refuses iss=https://attacker.example (${error.name}) before it redeems a code`)
+    }
+  }
+  await transport.finishAuth(callback)
+}
+
+/** Connects; when the SDK had to send the user away (UnauthorizedError), finish with the code and connect again. */
 async function connect(): Promise<Session> {
   for (let attempt = 1; ; attempt++) {
-    const transport = new StreamableHTTPClientTransport(new URL(serverUrl), { authProvider: provider, fetch: traffic })
-    const client = new Client({ name: 'workshop-lab-6', version: '1.0.0' })
+    const transport = newTransport()
+    const client = new Client({ name: 'workshop-lab-6', version: '2.0.0' }, { versionNegotiation: { mode: era } })
     try {
       await client.connect(transport)
       return { client, transport }
     } catch (error) {
       if (!(error instanceof UnauthorizedError) || attempt === 2) throw error
-      await transport.finishAuth(provider.takeAuthorizationCode())
+      await finishSignIn(transport)
     }
   }
 }
@@ -91,7 +128,7 @@ async function authorized<T>(session: Session, request: () => Promise<T>): Promi
       return await request()
     } catch (error) {
       if (!(error instanceof UnauthorizedError) || attempt > 2) throw error
-      await session.transport.finishAuth(provider.takeAuthorizationCode())
+      await finishSignIn(session.transport)
     }
   }
 }
@@ -101,23 +138,6 @@ async function callTool(session: Session, name: string, args: Record<string, unk
   const text = (result.content as { type: string; text?: string }[])[0]?.text ?? ''
   if (result.isError) throw new LegFailed(`${name} failed: ${text}`)
   return text
-}
-
-/** The conformance suite's servers have their own tools: connect, list them, call each one. */
-async function conformanceWalk(): Promise<void> {
-  console.log(chalk.bold(`conformance scenario ${process.env.MCP_CONFORMANCE_SCENARIO} against ${serverUrl}`))
-  const session = await connect()
-  const { tools } = await authorized(session, () => session.client.listTools())
-  for (const tool of tools) {
-    try {
-      say(await callTool(session, tool.name))
-    } catch (error) {
-      if (!(error instanceof StreamableHTTPError && error.code === 403)) throw error
-      provider.endStepUp()
-      warn(`${tool.name}: still 403 after stepping up; retry limit reached`)
-    }
-  }
-  await session.client.close()
 }
 
 async function revoke(token: string, hint: 'refresh_token' | 'access_token'): Promise<void> {
@@ -161,7 +181,9 @@ async function walk(): Promise<void> {
   console.log(chalk.dim(`user: ${user.username}${values.browser ? ' (in your browser)' : ' (a scripted user agent fills the forms)'}`))
 
   const session = await connect()
-  ok(`connected to ${session.client.getServerVersion()?.name}`)
+  const version = session.client.getNegotiatedProtocolVersion()
+  ok(`connected to ${session.client.getServerVersion()?.name}, speaking ${version} (--era ${values.era})`)
+  if (values.era === 'auto' && version !== '2026-07-28') warn('this server does not answer server/discover: the client fell back to 2025')
 
   say(await callTool(session, 'read_notes').then((text) => text.split('\n')[0]))
   say(await callTool(session, 'add_note', { text: `walked at ${new Date().toISOString()}` }))
@@ -173,9 +195,10 @@ async function walk(): Promise<void> {
     say(await callTool(session, 'purge_notes'))
     ok('stepped up: the new token carries notes:admin')
   } catch (error) {
-    if (!(error instanceof StreamableHTTPError && error.code === 403)) throw error
-    provider.endStepUp()
+    if (!provider.stepUpRefused && !(error instanceof SdkHttpError && error.status === 403)) throw error
     warn(`still 403 after stepping up: ${user.username} may not grant notes:admin (try --user carol). Retry limit reached; moving on.`)
+  } finally {
+    provider.endStepUp()
   }
   const elevated = provider.currentTokens()
   // Least privilege: keep the admin grant only as long as the purge needed it.
@@ -201,7 +224,7 @@ async function walk(): Promise<void> {
 }
 
 try {
-  await (process.env.MCP_CONFORMANCE_SCENARIO ? conformanceWalk() : walk())
+  await walk()
 } catch (error) {
   const message = error instanceof Error ? error.message : String(error)
   console.error(chalk.red(`\n✘ the walk failed: ${message}`))

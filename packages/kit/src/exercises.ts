@@ -344,39 +344,43 @@ export const EXERCISES: readonly Exercise[] = [
     name: 'state-and-iss',
     file: 'client/provider.ts',
     task:
-      'Before trusting the code, check that state is the one you sent and that iss names the authorization server you ' +
-      'started with (and is present when it says it sends one); throw LegFailed otherwise.',
+      'In checkCallback, before the code is trusted: throw LegFailed unless state is the one you sent, iss is present when ' +
+      'the metadata advertises it, and iss, when present, is exactly the issuer you started with.',
     hints: [
-      'OAuth 2.1 §7.12 (state, against CSRF) and RFC 9207 §2.4 (iss, against mix-up).',
-      'this.expectedState is what you sent; this.issuerMetadata()?.issuer the issuer; its ' +
-        'authorization_response_iss_parameter_supported says whether iss must be there.',
+      'OAuth 2.1 §7.12 (state, against CSRF) and RFC 9207 §2.4 (iss, against mix-up). SDK 2 checks iss as well, ' +
+        'but the checks call your function directly: it must hold on its own.',
+      "params.get('state') against expected.state; params.get('iss') is null when absent: then expected.issAdvertised " +
+        'decides; when present it must equal expected.issuer as a plain string (no trailing-slash or case leniency).',
     ],
-    stub: "throw new LegFailed('state-and-iss: not written yet, so the code is refused')",
-    checks: ['walk', 'walk-again', 'walk-no-admin'],
+    stub: [
+      'export function checkCallback(_params: URLSearchParams, _expected: ExpectedCallback): void {',
+      "  throw new LegFailed('state-and-iss: not written yet, so the code is refused')",
+      '}',
+    ].join('\n'),
+    checks: ['callback-state', 'callback-iss-foreign', 'callback-iss-missing', 'walk', 'walk-again', 'walk-no-admin', 'walk-legacy'],
   },
   {
     lab: 6,
     name: 'step-up',
     file: 'client/provider.ts',
     task:
-      'On a 403 insufficient_scope, ask for the union of the scopes your token holds and the ones the challenge names ' +
-      '(beginStepUp), and forget the extra scope when done (endStepUp).',
+      'In stepUpScope, return the union of the scopes held and the ones the challenge names, each once, or undefined once ' +
+      'the operation has stepped up STEP_UP_LIMIT times.',
     hints: [
-      'MCP authorization, "Step-Up Authorization Flow": ask for what is missing, keeping what you had.',
-      'this.record().tokens?.scope is what you hold; a Set merges the two lists; ' +
-        'redirectToAuthorization puts this.stepUpScope in the request.',
+      'MCP authorization, "Step-Up Authorization Flow": ask for what is missing, keeping what you had, and limit the retries. ' +
+        'SDK 2 computes the union itself; the checks call your function directly.',
+      'Scopes are space-separated (RFC 6749 §3.3): split both, merge them in a Set, drop empty strings, join with a space; ' +
+        'attempts >= STEP_UP_LIMIT means the limit is reached.',
     ],
     stub: [
-      '/** MCP step-up: ask for the union of what we hold and what the challenge names. */',
-      'beginStepUp(_challengeScope: string): void {',
+      '/** How many times one operation may send the user back to sign in for more scope. */',
+      'export const STEP_UP_LIMIT = 1',
+      '',
+      'export function stepUpScope(_held: string | undefined, _challenge: string, _attempts: number): string | undefined {',
       "  throw new LegFailed('step-up: not written yet')",
       '}',
-      '',
-      'endStepUp(): void {',
-      '  this.stepUpScope = undefined',
-      '}',
     ].join('\n'),
-    checks: ['walk', 'walk-again', 'walk-no-admin'],
+    checks: ['step-up-union', 'step-up-limit', 'walk', 'walk-again', 'walk-no-admin', 'walk-legacy'],
   },
   {
     lab: 7,

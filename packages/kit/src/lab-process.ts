@@ -8,7 +8,7 @@ import { type Lab, LABS, labPath, serverLab } from './labs.ts'
 import { ROOT } from './paths.ts'
 
 /** Preloaded into every process started here: it stops when its parent is gone (parent-watch.ts). */
-const PARENT_WATCH = new URL('./parent-watch.ts', import.meta.url).href
+export const PARENT_WATCH = new URL('./parent-watch.ts', import.meta.url).href
 
 export interface RunningProcess {
   name: string

@@ -1,6 +1,6 @@
 // Running a lab's checks: against a server it starts on a free port, or one already running.
 import { spawnSync } from 'node:child_process'
-import { basename, dirname, join } from 'node:path'
+import { basename, dirname, join, relative } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { chalk } from 'zx'
@@ -8,6 +8,7 @@ import { type Check, type CheckResult, type RunOptions, runAndPrint } from './ch
 import { ensureDevKey } from './keys.ts'
 import { type Lab, DEFAULT_TARGET, findLab, labPath } from './labs.ts'
 import { startLab } from './lab-process.ts'
+import { ROOT } from './paths.ts'
 
 /** A lab's checks; from `dir` when given (a practice copy: its checks then run the copy's own client or servers). */
 export async function loadChecks(lab: Lab, dir = labPath(lab)): Promise<Check[]> {
@@ -70,7 +71,9 @@ export async function checkLab(
   try {
     const which =
       server.server === server.lab
-        ? `lab ${server.lab.n} (${server.lab.dir})`
+        ? options.dir && !options.serverOf
+          ? `lab ${server.lab.n}'s practice copy (${relative(ROOT, options.dir)}/)`
+          : `lab ${server.lab.n} (${server.lab.dir})`
         : `lab ${server.server.n}'s server (${server.server.dir}), for lab ${server.lab.n}'s checks,`
     print(chalk.dim(`${which} on ${server.base}`))
     return await runAndPrint(checks, server.base, options)

@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { stopChild } from '@workshop/kit/lab-process'
 import { ROOT } from '@workshop/kit/paths'
-import { CAPABILITIES, type Row, ScriptedUser, type Target, fail, makeUnusable, oneLine, pass } from './common.ts'
+import { type Row, ScriptedUser, type Target, fail, makeUnusable, nextCapability, oneLine, pass } from '@workshop/kit/client-interop'
 
 export const INTEROP_DIR = join(ROOT, 'interop')
 
@@ -42,17 +42,18 @@ export const MCP_REMOTE: StdioClient = {
   },
 }
 
-export const SDK2: StdioClient = {
-  name: '@modelcontextprotocol/client 2.4.0',
+/** The SDK 2.x client in `auto` (server/discover, falling back to initialize) or pinned to a revision (no fallback). */
+export const sdk2 = (era: 'auto' | '2026-07-28'): StdioClient => ({
+  name: `@modelcontextprotocol/client 2.4.0 (${era})`,
   start: (mcpUrl, stateDir) => ({
     args: ['--import', 'tsx', join(INTEROP_DIR, 'sdk2-client.ts'), mcpUrl],
-    env: { STATE_DIR: stateDir },
+    env: { STATE_DIR: stateDir, ERA: era },
   }),
   held: (stateDir) => ({
     accessToken: readJson(join(stateDir, 'tokens.json'))?.access_token,
     clientId: readJson(join(stateDir, 'client.json'))?.client_id,
   }),
-}
+})
 
 interface Answer {
   result?: any
@@ -121,7 +122,7 @@ class Session {
 const text = (answer: Answer): string => answer.result?.content?.map((c: { text?: string }) => c.text ?? '').join(' ') ?? ''
 const why = (answer: Answer): string => answer.error?.message ?? (answer.result?.isError ? text(answer) : 'no result')
 
-/** Drives one stdio client through sign-in, initialize, tools/list, read_notes, step-up and refresh. */
+/** Drives one stdio client through sign-in (on initialize), tools/list, read_notes, step-up and refresh. */
 export async function driveStdio(client: StdioClient, target: Target): Promise<Row> {
   const row: Row = {}
   const user = new ScriptedUser(target.user)
@@ -143,10 +144,10 @@ export async function driveStdio(client: StdioClient, target: Target): Promise<R
           : fail(`no PKCE S256 in its authorization request`)
         : fail(user.problems[0] ?? `never showed an authorization URL (${session.lastWords()})`)
     if (!ok(init)) {
-      row.initialize = fail(`${why(init)} (${session.lastWords()})`)
+      row['tools/list'] = fail(`not connected: ${why(init)} (${session.lastWords()})`)
       return row
     }
-    row.initialize = pass(`protocol ${init.result.protocolVersion}`)
+    row.protocol = init.result.protocolVersion
     session.notify('notifications/initialized')
 
     const list = await session.request('tools/list')
@@ -182,7 +183,7 @@ export async function driveStdio(client: StdioClient, target: Target): Promise<R
     else row.refresh = ok(again) && renewed ? pass() : fail(why(again))
     return row
   } catch (error) {
-    const next = CAPABILITIES.find((c) => !(c in row))
+    const next = nextCapability(row)
     if (next) row[next] = fail(oneLine(error))
     return row
   } finally {

@@ -1,20 +1,26 @@
-// What every interop driver shares: the capabilities a client is measured on, the scripted person
-// who signs in when a client shows an authorization URL, and how the harness makes an access token
-// unusable so that a client has to refresh.
+// A walk of an MCP client nobody in this workshop wrote (npm run interop) or the SDK 1.x client (its
+// test) through a lab: what it is measured on, the scripted person who signs in when a client shows an
+// authorization URL, and how the harness makes an access token unusable so that a client has to refresh.
 import { setTimeout as sleep } from 'node:timers/promises'
 import { decodeJwt } from 'jose'
-import { signInAndApprove } from '@workshop/kit/user-agent'
-import { MCP_ACCEPT, send } from '@workshop/kit/http'
-import type { RunningLab } from '@workshop/kit/lab-process'
+import { signInAndApprove } from './user-agent.ts'
+import { MCP_ACCEPT, send } from './http.ts'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { RunningLab } from './lab-process.ts'
+import { ROOT } from './paths.ts'
 
-export const CAPABILITIES = ['sign-in', 'initialize', 'tools/list', 'read_notes', 'step-up', 'refresh'] as const
+export const CAPABILITIES = ['sign-in', 'tools/list', 'read_notes', 'step-up', 'refresh'] as const
 export type Capability = (typeof CAPABILITIES)[number]
 export type Result = 'pass' | 'fail' | 'n/a'
 export interface Cell {
   result: Result
   note?: string
 }
-export type Row = Partial<Record<Capability, Cell>>
+export type Row = Partial<Record<Capability, Cell>> & {
+  /** the protocol revision the client and the server settled on, e.g. 2025-11-25 or 2026-07-28 */
+  protocol?: string
+}
 
 export interface Target {
   n: number
@@ -22,6 +28,19 @@ export interface Target {
   /** the demo user who signs in: one who may grant notes:admin, so that step-up can succeed */
   user: { username: string; password: string }
 }
+
+// Lab 7's provider issues access tokens this short-lived (seconds), so that refresh can be seen within a run.
+export const LAB7_ACCESS_TOKEN_TTL = '45'
+
+/** interop/expected.json: what each client is known to do, and why not where it cannot (its upstream issue). */
+export interface Expected {
+  /** client → lab → capability → what it is known to do */
+  clients: Record<string, Record<string, Record<string, Result>>>
+  /** client → capability → why it cannot, with the upstream issue (lines of one text) */
+  limits: Record<string, Record<string, string[]>>
+}
+
+export const readExpected = (): Expected => JSON.parse(readFileSync(join(ROOT, 'interop/expected.json'), 'utf8')) as Expected
 
 export const pass = (note?: string): Cell => ({ result: 'pass', note })
 export const fail = (note: string): Cell => ({ result: 'fail', note })
@@ -32,6 +51,9 @@ export interface SignIn {
   pkce: string | null
   resource: string | null
 }
+
+/** The first capability the row has no cell for: where a walk that threw stopped. */
+export const nextCapability = (row: Row): Capability | undefined => CAPABILITIES.find((c) => !(c in row))
 
 /** Summarises what a failure said, on one line. */
 export const oneLine = (error: unknown, length = 160) =>
