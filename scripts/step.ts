@@ -6,6 +6,9 @@
 // An attacks lab (lab 8) starts the lab named by --target (default 5) and runs its battery against it.
 // npm run practice N (--practice) does the same with practice/NN-name/, the lab with its exercises taken
 // out (scripts/lib/practice-mode.ts): --solution [NAME…] puts solutions in, --reset starts over.
+// The guide also serves the flow page (scripts/lib/flow/): the lab's exchanges drawn live, its checks, its
+// lesson, on a free port of 127.0.0.1; [o] opens it, --no-web turns it off. Without a terminal it is off
+// unless --web asks for it (CI and the tests see the runner as before).
 //
 // The server that answers is the one this runner started: every port is checked free first (a taken
 // port is named with what holds it), and a process counts as started only once it printed `ready:`,
@@ -24,6 +27,7 @@ import { parseArgs } from 'node:util'
 import { createInterface } from 'node:readline'
 import { chalk } from 'zx'
 import { diffLabs } from './lib/diff.ts'
+import { type FlowServer, startFlowServer } from './lib/flow/server.ts'
 import {
   TOKEN_SCOPE,
   GUIDE_TOKEN_TTL,
@@ -49,6 +53,7 @@ import {
   type RunningLab,
   type StartOptions,
   BadPortError,
+  FLOW_RECORDER,
   PortInUseError,
   ensurePortFree,
   portFromEnv,
@@ -170,6 +175,8 @@ const OPTIONS = {
   solution: { type: 'boolean' },
   reset: { type: 'boolean' },
   yes: { type: 'boolean' },
+  web: { type: 'boolean' },
+  'no-web': { type: 'boolean' },
 } as const
 let parsed: ReturnType<typeof parseArgs<{ allowPositionals: true; options: typeof OPTIONS }>>
 try {
@@ -227,9 +234,47 @@ try {
   fail(`${error.message}\nusage: npm run step ${lab.n} -- --target N        e.g. npm run step ${lab.n} -- --target 3`, 2)
 }
 
+const terminal = process.stdin.isTTY === true && process.stdout.isTTY === true
+const web = !lab.attacks && options['no-web'] !== true && (terminal || options.web === true)
+/** The flow page, once started (scripts/lib/flow/server.ts); what the running lab's base URL is, for its checks. */
+let flow: FlowServer | undefined
+let flowBase = ''
+
 if (lab.attacks) await attack(lab)
-else if (process.stdin.isTTY && process.stdout.isTTY) await guide(lab)
+else if (terminal) await guide(lab)
 else await serve(lab)
+
+// ── The flow page ────────────────────────────────────────────────────────────────────────────────────
+
+/** Starts the page before the lab, so the lab's processes record from their first exchange. */
+async function startPage(lab: Lab): Promise<void> {
+  if (!web) return
+  flow = await startFlowServer({ lab, base: () => flowBase, dir: practice?.dir, practice })
+  beforeStopping.push(() => void flow?.close())
+}
+
+/** Tells the page where the lab's processes listen (it places each exchange in a lane by its endpoint). */
+function pageSees(running: RunningLab): void {
+  flowBase = running.base
+  if (flow)
+    flow.store.ports = {
+      server: running.port,
+      companions: Object.fromEntries(Object.entries(running.companions).map(([n, c]) => [n, c.port])),
+    }
+}
+
+/** [o]: the page in the system's browser (xdg-open, open), or its address when there is none. */
+function openPage(url: string): void {
+  const opener = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? undefined : 'xdg-open'
+  const say = () => console.log(`\nthe flow page: ${chalk.cyan(url)}`)
+  if (!opener) return say()
+  const child = spawn(opener, [url], { stdio: 'ignore', detached: true })
+  child.once('error', say) // not installed: the address is the next best thing
+  child.once('spawn', () => {
+    child.unref()
+    console.log(chalk.dim(`\nopening ${url}`))
+  })
+}
 
 // ── The three ways to run ────────────────────────────────────────────────────────────────────────────
 
@@ -238,8 +283,10 @@ function runClient(lab: Lab, mcpUrl: string): Promise<number> {
   if (stopping.signal.aborted) return new Promise(() => {})
   const args = [...(options.user ? ['--user', options.user] : []), ...(options.browser ? ['--browser'] : []), mcpUrl]
   const client = practice && lab.client?.lab === lab.n ? practicePath(lab, lab.client.file) : clientPath(lab)!
-  const child = spawn(process.execPath, ['--import', 'tsx', client, ...args], {
+  const recorder = flow ? ['--import', FLOW_RECORDER] : []
+  const child = spawn(process.execPath, ['--import', 'tsx', ...recorder, client, ...args], {
     cwd: ROOT,
+    env: { ...process.env, ...flow?.env('client') },
     stdio: ['ignore', 'inherit', 'inherit'],
   })
   clients.add(child)
@@ -290,7 +337,10 @@ async function attack(lab: Lab): Promise<never> {
 async function serve(lab: Lab): Promise<void> {
   if (lab.client && !lab.client.onRequest && options.server) await shutdown(await runClient(lab, options.server))
   if (ensureDevKey()) console.log(chalk.dim('generated a dev key pair in keys/ (never commit it)'))
-  const server = await start(lab, { ...ports, echo: true, dir: practice?.dir }, (error) => portAdvice(lab, error))
+  await startPage(lab)
+  const server = await start(lab, { ...ports, echo: true, dir: practice?.dir, env: flow?.env() }, (error) => portAdvice(lab, error))
+  pageSees(server)
+  if (flow) console.log(`flow page: ${flow.url}`)
   if (lab.client && !lab.client.onRequest) await shutdown(await runClient(lab, server.mcpUrl))
 }
 
@@ -321,13 +371,15 @@ async function guide(lab: Lab): Promise<void> {
   const stdin = process.stdin
   const port = ports.port!
   if (ensureDevKey()) console.log(chalk.dim('generated a dev key pair in keys/ (never commit it)'))
+  await startPage(lab)
   // in a process group of their own: a Ctrl-C meant for the pager does not reach them; we stop them ourselves
   let server = await start(
     lab,
-    { ...ports, ownProcessGroup: true, dir: practice?.dir },
+    { ...ports, ownProcessGroup: true, dir: practice?.dir, env: flow?.env() },
     (error) => portAdvice(lab, error),
     practice ? `starting ${relative(ROOT, practice.dir)} on port ${port}…` : `starting lab ${lab.n} (${lab.dir}) on port ${port}…`,
   )
+  pageSees(server)
   beforeStopping.push(() => stdin.isTTY && stdin.setRawMode(false))
   // a terminal closed under us: writing to it fails; stop everything as for its hangup signal
   for (const stream of [process.stdout, process.stderr, stdin]) stream.on('error', () => void shutdown(SIGNAL_EXIT.SIGHUP))
@@ -375,9 +427,11 @@ async function guide(lab: Lab): Promise<void> {
           ...ports,
           ownProcessGroup: true,
           dir: practice.dir,
+          env: flow?.env(),
           signal: stopping.signal,
           onSpawn: (child) => labProcesses.push(child),
         })
+        pageSees(server)
         follow(server)
         console.log(chalk.green(`restarted: [c] runs the checks`))
       } catch (error) {
@@ -409,6 +463,7 @@ async function guide(lab: Lab): Promise<void> {
     companions: (serverLab(lab).companions ?? []).map((c) => ({ name: c.name, base: server.companions[c.name].base, portEnv: c.portEnv })),
     columns: process.stdout.columns,
     rows: process.stdout.rows,
+    flowUrl: flow?.url,
   })
   const showGuide = async () => console.log(`\n${renderGuide(await guideInput())}`)
   const header = () => console.log(`\n${shortHeader(lab, practice !== undefined)}`)
@@ -528,6 +583,14 @@ async function guide(lab: Lab): Promise<void> {
       async run() {
         if (hints) console.log(`\n${hints.next()}`)
         else await showGuide()
+        return 'none'
+      },
+    },
+    o: {
+      busy: 'opening the flow page',
+      async run() {
+        if (flow) openPage(flow.url)
+        else console.log(chalk.dim('\nthe flow page is off (--no-web)'))
         return 'none'
       },
     },
