@@ -28,6 +28,7 @@ import { createInterface } from 'node:readline'
 import { chalk } from 'zx'
 import { diffLabs } from './lib/diff.ts'
 import { type FlowServer, startFlowServer } from './lib/flow/server.ts'
+import { portsOf } from './lib/flow/store.ts'
 import {
   TOKEN_SCOPE,
   GUIDE_TOKEN_TTL,
@@ -256,11 +257,7 @@ async function startPage(lab: Lab): Promise<void> {
 /** Tells the page where the lab's processes listen (it places each exchange in a lane by its endpoint). */
 function pageSees(running: RunningLab): void {
   flowBase = running.base
-  if (flow)
-    flow.store.ports = {
-      server: running.port,
-      companions: Object.fromEntries(Object.entries(running.companions).map(([n, c]) => [n, c.port])),
-    }
+  flow?.store.setPorts(portsOf(running))
 }
 
 /** [o]: the page in the system's browser (xdg-open, open), or its address when there is none. */

@@ -82,6 +82,7 @@ export async function startFlowServer(options: FlowServerOptions): Promise<FlowS
   }
   store.on('exchange', (exchange) => broadcast('exchange', exchange))
   store.on('clear', () => broadcast('clear', {}))
+  store.on('reset', (exchanges) => broadcast('hello', { exchanges, checks: checkRun?.results ?? [] }))
 
   const ownHosts = () => [`127.0.0.1:${port}`, `localhost:${port}`]
   const ownOrigins = () => ownHosts().map((host) => `http://${host}`)

@@ -36,6 +36,11 @@ export interface Ports {
   companions: Record<string, number>
 }
 
+/** The ports of a started lab's processes. */
+export function portsOf(running: { port: number; companions: Record<string, { port: number }> }): Ports {
+  return { server: running.port, companions: Object.fromEntries(Object.entries(running.companions).map(([n, c]) => [n, c.port])) }
+}
+
 const RFC = (n: number, section?: string) => ({
   label: `RFC ${n}${section ? ` §${section}` : ''}`,
   url: `https://www.rfc-editor.org/rfc/rfc${n}${section ? `#section-${section}` : ''}`,
@@ -160,23 +165,45 @@ const KEEP = 2000
 export class FlowStore extends EventEmitter {
   exchanges: DrawnExchange[] = []
   ports: Ports = { companions: {} }
+  private raw = new Map<number, FlowExchange>()
   private next = 1
 
-  /** An exchange from a recorder. One sent to a recording server is dropped: the server records what it received. */
+  /** A sent exchange whose receiver records too: dropped, the receiver's record says what it received. */
+  private duplicate(exchange: FlowExchange): boolean {
+    if (exchange.side !== 'sent') return false
+    const port = Number(new URL(exchange.url).port || 80)
+    return port === this.ports.server || Object.values(this.ports.companions).includes(port)
+  }
+
+  /** An exchange from a recorder. */
   add(exchange: FlowExchange): DrawnExchange | undefined {
-    if (exchange.side === 'sent') {
-      const port = Number(new URL(exchange.url).port || 80)
-      if (port === this.ports.server || Object.values(this.ports.companions).includes(port)) return undefined
-    }
-    const drawn = draw(exchange, this.next++, this.ports)
+    if (this.duplicate(exchange)) return undefined
+    const id = this.next++
+    const drawn = draw(exchange, id, this.ports)
+    this.raw.set(id, exchange)
     this.exchanges.push(drawn)
-    if (this.exchanges.length > KEEP) this.exchanges.splice(0, this.exchanges.length - KEEP)
+    if (this.exchanges.length > KEEP) for (const gone of this.exchanges.splice(0, this.exchanges.length - KEEP)) this.raw.delete(gone.id)
     this.emit('exchange', drawn)
     return drawn
   }
 
+  /**
+   * Where the lab's processes listen, once they are ready: what they exchanged while starting (lab 7's
+   * server reading its provider's metadata) is placed again, and sent copies of recorded exchanges dropped.
+   */
+  setPorts(ports: Ports): void {
+    this.ports = ports
+    this.exchanges = []
+    for (const [id, exchange] of [...this.raw]) {
+      if (this.duplicate(exchange)) this.raw.delete(id)
+      else this.exchanges.push(draw(exchange, id, ports))
+    }
+    this.emit('reset', this.exchanges)
+  }
+
   clear(): void {
     this.exchanges = []
+    this.raw.clear()
     this.emit('clear')
   }
 }

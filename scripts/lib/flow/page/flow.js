@@ -65,8 +65,16 @@
 
   function label(x) {
     const path = x.path.length > 38 ? `${x.path.slice(0, 37)}…` : x.path
-    const method = x.request.headers['mcp-method']
-    return `${x.method} ${path}${method ? ` (${method})` : ''}`
+    // what kind of call it is: the MCP method (2026-07-28's Mcp-Method, else the JSON-RPC body), the grant
+    let kind = x.request.headers['mcp-method']
+    if (!kind && x.request.body) {
+      try {
+        kind = JSON.parse(x.request.body).method
+      } catch {
+        kind = new URLSearchParams(x.request.body).get('grant_type') || undefined
+      }
+    }
+    return `${x.method} ${path}${kind ? ` (${kind})` : ''}`
   }
 
   function draw() {
