@@ -34,6 +34,8 @@ describe('npm run bench', () => {
     for (const row of [
       'lab 1  no auth',
       'lab 4  JWT + scope gate',
+      'lab 4  recording on (flow page)',
+      'lab 4  recording on, one viewer',
       'lab 7  JWT, remote JWKS cached',
       'lab 7  opaque token, introspection',
       'lab 4 requireBearer (middleware)',
@@ -48,7 +50,14 @@ describe('npm run bench', () => {
 
     const json = JSON.parse(readFileSync(out, 'utf8'))
     expect(json).toMatchObject({ mode: 'quick', machine: { cpus: expect.any(Number) } })
-    expect(json.throughput.rows.map((row: { id: string }) => row.id)).toEqual(['lab1', 'lab4', 'lab7-jwt', 'lab7-introspection'])
+    expect(json.throughput.rows.map((row: { id: string }) => row.id)).toEqual([
+      'lab1',
+      'lab4',
+      'lab4-recorded',
+      'lab4-recorded-viewer',
+      'lab7-jwt',
+      'lab7-introspection',
+    ])
     for (const row of json.throughput.rows)
       expect(row).toEqual(
         expect.objectContaining({
