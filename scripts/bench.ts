@@ -25,14 +25,14 @@ const out = resolve(args.out ?? join(ROOT, 'bench-results.json'))
 
 const SETTINGS = quick
   ? {
-      limitSeconds: 100,
+      limitSeconds: 150,
       throughput: { concurrency: 4, requests: 100, rounds: 3, warmup: 30, maxSecondsPerRun: 10, budgetSeconds: 20 },
       verification: { count: 300, rounds: 3 },
       jwksVerifications: 1_000,
       tokenEndpoint: { concurrency: 2, refreshes: 30, flows: 2, rounds: 3, maxSecondsPerRun: 10, budgetSeconds: 10 },
     }
   : {
-      limitSeconds: 170,
+      limitSeconds: 240,
       throughput: { concurrency: 8, requests: 400, rounds: 12, warmup: 2_500, maxSecondsPerRun: 15, budgetSeconds: 45 },
       verification: { count: 1_500, rounds: 15 },
       jwksVerifications: 10_000,

@@ -166,7 +166,14 @@ export function maskHeader(name: string, value: string, jwts: JwtCollector, wher
       const decoded = Buffer.from(credentials, 'base64').toString('utf8')
       const colon = decoded.indexOf(':')
       if (colon === -1) return `${scheme} ${maskSecret(credentials)}`
-      return `${scheme} ‹${decodeURIComponent(decoded.slice(0, colon))}:${maskSecret(decodeURIComponent(decoded.slice(colon + 1)))}›`
+      const unescape = (text: string) => {
+        try {
+          return decodeURIComponent(text)
+        } catch {
+          return text // not form-encoded after all
+        }
+      }
+      return `${scheme} ‹${unescape(decoded.slice(0, colon))}:${maskSecret(unescape(decoded.slice(colon + 1)))}›`
     }
     return `${scheme} ${IS_JWT.test(credentials) ? jwts.scrub(credentials, where) : maskSecret(credentials)}`
   }

@@ -37,9 +37,14 @@ function install(ingest: URL): void {
     req.on('error', done)
     req.end(JSON.stringify(batch))
   }
-  const hand = (exchange: FlowExchange) => {
-    queue.push(exchange)
-    flush()
+  /** Masks and queues one exchange; a record that cannot be made is dropped, never thrown at the lab. */
+  const hand = (raw: Raw) => {
+    try {
+      queue.push(masked(raw))
+      flush()
+    } catch {
+      // recording must never break what it records (a malformed header from lab 8's battery, say)
+    }
   }
 
   // ── served: every node:http server's requests (express, oidc-provider, a client's callback) ──
@@ -80,21 +85,19 @@ function install(ingest: URL): void {
       recorded = true
       const port = (req.socket?.localPort ?? (req.socket?.address() as AddressInfo | undefined)?.port) || 0
       const from = req.headers[FROM_HEADER]
-      hand(
-        masked({
-          side: 'served',
-          from: typeof from === 'string' ? from : undefined,
-          start,
-          method: req.method ?? 'GET',
-          url: `http://127.0.0.1:${port}${req.url ?? '/'}`,
-          requestHeaders: req.headers,
-          requestBody: requestBody.text(),
-          status: res.statusCode,
-          responseHeaders: res.getHeaders() as Record<string, string | string[] | number>,
-          responseBody: responseBody.text(),
-          error,
-        }),
-      )
+      hand({
+        side: 'served',
+        from: typeof from === 'string' ? from : undefined,
+        start,
+        method: req.method ?? 'GET',
+        url: `http://127.0.0.1:${port}${req.url ?? '/'}`,
+        requestHeaders: req.headers,
+        requestBody: requestBody.text(),
+        status: res.statusCode,
+        responseHeaders: res.getHeaders() as Record<string, string | string[] | number>,
+        responseBody: responseBody.text(),
+        error,
+      })
     }
     res.once('finish', () => record())
     res.once('close', () => record(res.writableFinished ? undefined : 'the connection closed before the answer was complete'))
@@ -117,36 +120,32 @@ function install(ingest: URL): void {
     try {
       response = await originalFetch(input, { ...init, headers })
     } catch (error) {
-      hand(
-        masked({
-          side: 'sent',
-          start,
-          method,
-          url,
-          requestHeaders,
-          requestBody: bodyText,
-          status: 0,
-          responseHeaders: {},
-          error: String(error),
-        }),
-      )
+      hand({
+        side: 'sent',
+        start,
+        method,
+        url,
+        requestHeaders,
+        requestBody: bodyText,
+        status: 0,
+        responseHeaders: {},
+        error: String(error),
+      })
       throw error
     }
     const copy = response.clone()
     void readLimited(copy).then((text) =>
-      hand(
-        masked({
-          side: 'sent',
-          start,
-          method,
-          url,
-          requestHeaders,
-          requestBody: bodyText,
-          status: response.status,
-          responseHeaders: Object.fromEntries(response.headers),
-          responseBody: text,
-        }),
-      ),
+      hand({
+        side: 'sent',
+        start,
+        method,
+        url,
+        requestHeaders,
+        requestBody: bodyText,
+        status: response.status,
+        responseHeaders: Object.fromEntries(response.headers),
+        responseBody: text,
+      }),
     )
     return response
   } as typeof fetch

@@ -133,7 +133,13 @@ export async function startFlowServer(options: FlowServerOptions): Promise<FlowS
       } catch {
         return json(res, 400, { error: 'expected a JSON list of exchanges' })
       }
-      for (const exchange of batch) store.add(exchange)
+      for (const exchange of batch) {
+        try {
+          store.add(exchange)
+        } catch {
+          // a record the store cannot place: the others still count
+        }
+      }
       return send(res, 204, 'text/plain', '')
     }
     if (req.method === 'POST' && url.pathname === '/api/clear') {

@@ -170,7 +170,7 @@ export class FlowStore extends EventEmitter {
 
   /** A sent exchange whose receiver records too: dropped, the receiver's record says what it received. */
   private duplicate(exchange: FlowExchange): boolean {
-    if (exchange.side !== 'sent') return false
+    if (exchange.side !== 'sent' || !URL.canParse(exchange.url)) return false
     const port = Number(new URL(exchange.url).port || 80)
     return port === this.ports.server || Object.values(this.ports.companions).includes(port)
   }
