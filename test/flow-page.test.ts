@@ -13,6 +13,7 @@ import { CHROMIUM, CHROMIUM_ARGS, CHROMIUM_MISSING } from '@workshop/kit/chromiu
 import { DEMO_USERS } from '@workshop/kit/demo-users'
 import { ensureDevKey } from '@workshop/kit/keys'
 import { FLOW_RECORDER, type RunningLab, startLab } from '@workshop/kit/lab-process'
+import { exercisesOf } from '@workshop/kit/exercises'
 import { clientPath, findLab } from '@workshop/kit/labs'
 import { ROOT } from '@workshop/kit/paths'
 import { writePractice } from '@workshop/kit/practice'
@@ -294,7 +295,7 @@ describe.skipIf(skip)('the flow page in a real browser', () => {
     beforeAll(async () => {
       const five = findLab(5)
       writePractice(five, dir, (e) => e.name === 'verify-pkce')
-      flow = await startFlowServer({ lab: five, base: () => lab.base, dir })
+      flow = await startFlowServer({ lab: five, base: () => lab.base, dir, practice: { dir, exercises: exercisesOf(five) } })
       ;[lab, cli] = await Promise.all([
         startLab(five, { dir, env: { ...flow.env(), DATA_DIR: join(scratch, 'practice-page') } }),
         startLab(five, { dir, env: { DATA_DIR: join(scratch, 'practice-cli') } }),
@@ -337,6 +338,18 @@ describe.skipIf(skip)('the flow page in a real browser', () => {
       expect(await page.isVisible('#view-exchange')).toBe(true)
       expect(await page.textContent('#detail h2')).toMatch(/^POST http:\/\/127\.0\.0\.1:\d+\/token$/)
       expect(await page.textContent('#detail')).toContain('invalid_grant')
+
+      // practice: the stubbed exercise is to write and failing, its hints come one at a time, its solution on request
+      await page.click('button[data-view=practice]')
+      const exercise = page.locator('[data-exercise="verify-pkce"]')
+      await exercise.locator('.state', { hasText: 'failing' }).waitFor()
+      expect(await exercise.locator('.state').textContent()).toBe('(to write, failing)')
+      expect(await exercise.locator('.hints li').count()).toBe(0)
+      await exercise.locator('button', { hasText: 'Next hint' }).click()
+      expect(await exercise.locator('.hints li').count()).toBe(1)
+      expect(await exercise.locator('.diff').isVisible()).toBe(false)
+      await exercise.locator('button', { hasText: 'solution' }).click()
+      expect(await exercise.locator('.diff').textContent()).toContain('+')
     })
   })
 
@@ -378,6 +391,16 @@ describe.skipIf(skip)('the flow page in a real browser', () => {
       expect(detail).toMatch(/error"?invalid_token|errorinvalid_token/)
       expect(detail).toContain('resource_metadata')
       expect(detail).not.toContain('not-a-token')
+    })
+
+    it('renders the lesson with its mermaid diagram, and the diff against lab 4 one file at a time', async () => {
+      await page.click('button[data-view=lesson]')
+      await page.waitForSelector('#lesson .mermaid svg')
+      expect(await page.textContent('#lesson h1')).toContain('Lab 7')
+      const files = await page.$$eval('#diff-nav button', (b) => b.map((x) => x.textContent))
+      expect(files.length).toBeGreaterThan(1)
+      await page.click('#diff-nav button:nth-child(2)')
+      expect(await page.textContent('#diff .diff')).toMatch(/^@@|\n@@/m)
     })
   })
 })
