@@ -25,7 +25,7 @@ const out = resolve(args.out ?? join(ROOT, 'bench-results.json'))
 
 const SETTINGS = quick
   ? {
-      limitSeconds: 150,
+      limitSeconds: 170,
       throughput: { concurrency: 4, requests: 100, rounds: 3, warmup: 30, maxSecondsPerRun: 10, budgetSeconds: 20 },
       verification: { count: 300, rounds: 3 },
       jwksVerifications: 1_000,

@@ -81,5 +81,5 @@ describe('npm run bench', () => {
     )
     expect(json.tokenEndpoint.result.refresh).toEqual(expect.objectContaining({ perSec: expect.any(Number) }))
     expect(json.tokenEndpoint.result.flow).toEqual(expect.objectContaining({ perSec: expect.any(Number) }))
-  }, 180_000)
+  }, 200_000)
 })

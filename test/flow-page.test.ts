@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CHROMIUM, CHROMIUM_ARGS, CHROMIUM_MISSING } from '@workshop/kit/chromium'
 import { DEMO_USERS } from '@workshop/kit/demo-users'
 import { ensureDevKey } from '@workshop/kit/keys'
-import { FLOW_RECORDER, type RunningLab, startLab } from '@workshop/kit/lab-process'
+import { FLOW_RECORDER, type RunningLab, freePort, startLab } from '@workshop/kit/lab-process'
 import { exercisesOf } from '@workshop/kit/exercises'
 import { clientPath, findLab } from '@workshop/kit/labs'
 import { ROOT } from '@workshop/kit/paths'
@@ -113,6 +113,35 @@ function inOrder(seen: string[], expected: string[]): string[] {
   return expected.slice(i)
 }
 
+describe('npm run step N -- --web without a terminal', () => {
+  it('serves the page, records the lab into it, and stops with the lab', { timeout: 180_000 }, async () => {
+    const port = await freePort()
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/step.ts', '1', '--web'], {
+      cwd: ROOT,
+      env: { ...process.env, PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let output = ''
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve))
+    try {
+      await until(() => /flow page: http:\/\/127\.0\.0\.1:\d+\//.test(output) || child.exitCode !== null)
+      const url = /flow page: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(output)?.[1]
+      expect(url, output).toBeDefined()
+      expect(await (await fetch(url!)).text()).toContain('window.FLOW')
+      const call = await fetch(`http://127.0.0.1:${port}/mcp`, { method: 'GET' })
+      expect(call.status).toBe(405)
+      await until(async () => ((await (await fetch(`${url}api/exchanges`)).json()) as { path: string }[]).some((x) => x.path === '/mcp'))
+      const [drawn] = (await (await fetch(`${url}api/exchanges`)).json()) as { from: string; to: string; response: { status: number } }[]
+      expect([drawn.from, drawn.to, drawn.response.status]).toEqual(['client', 'mcp', 405])
+    } finally {
+      child.kill('SIGTERM')
+    }
+    expect(await exited).toBe(143)
+  })
+})
+
 describe.skipIf(skip)('the flow page in a real browser', () => {
   let browser: Browser
 
@@ -138,6 +167,7 @@ describe.skipIf(skip)('the flow page in a real browser', () => {
       lab = await startLab(findLab(5), { env: { ...flow.env(), DATA_DIR: dataDir } })
       flow.store.setPorts(portsOf(lab))
       page = await browser.newPage({ viewport: { width: 1400, height: 1000 } })
+      page.setDefaultTimeout(170_000) // a busy machine: each wait is for something the page does by itself
       await page.goto(flow.url)
       await page.waitForSelector('#status')
     })
@@ -302,6 +332,7 @@ describe.skipIf(skip)('the flow page in a real browser', () => {
       ])
       flow.store.setPorts(portsOf(lab))
       page = await browser.newPage({ viewport: { width: 1400, height: 1000 } })
+      page.setDefaultTimeout(170_000) // a busy machine: each wait is for something the page does by itself
       await page.goto(flow.url)
     })
     afterAll(async () => {
@@ -363,6 +394,7 @@ describe.skipIf(skip)('the flow page in a real browser', () => {
       lab = await startLab(findLab(7), { env: { ...flow.env(), DATA_DIR: join(scratch, 'lab7') } })
       flow.store.setPorts(portsOf(lab))
       page = await browser.newPage({ viewport: { width: 1400, height: 1000 } })
+      page.setDefaultTimeout(170_000) // a busy machine: each wait is for something the page does by itself
       await page.goto(flow.url)
     })
     afterAll(async () => {
@@ -393,7 +425,7 @@ describe.skipIf(skip)('the flow page in a real browser', () => {
       expect(detail).not.toContain('not-a-token')
     })
 
-    it('renders the lesson with its mermaid diagram, and the diff against lab 4 one file at a time', async () => {
+    it('renders the lesson with its mermaid diagram, and the diff against lab 4 one file at a time', { timeout: 180_000 }, async () => {
       await page.click('button[data-view=lesson]')
       await page.waitForSelector('#lesson .mermaid svg')
       expect(await page.textContent('#lesson h1')).toContain('Lab 7')
