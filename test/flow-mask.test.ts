@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest'
 import { JwtCollector, maskBody, maskCommand, maskHeaders, maskUrl } from '@workshop/kit/flow-mask'
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
-const JWT = `${b64({ alg: 'RS256', typ: 'at+jwt' })}.${b64({ aud: 'http://127.0.0.1:9000/mcp', exp: 1800000000 })}.c2lnbmF0dXJlLW5vdC1zaG93bg`
+const CLAIMS = { aud: 'http://127.0.0.1:9000/mcp', exp: 1800000000 }
+const JWT = `${b64({ alg: 'RS256', typ: 'at+jwt' })}.${b64(CLAIMS)}.c2lnbmF0dXJlLW5vdC1zaG93bg`
 
 describe('flow-mask', () => {
   it('hides a password, masks a code and a verifier, and decodes an access token in a form body', () => {

@@ -268,7 +268,8 @@ describe.skipIf(skip)('the flow page in a real browser', () => {
         }
       }
       const kinds = [...secrets].map((s) => (s.startsWith('eyJ') ? 'jwt' : s.length))
-      expect(secrets.size, `secrets collected: ${kinds.join(', ')}`).toBeGreaterThanOrEqual(8) // tokens, codes, verifiers, refresh tokens, the password
+      // access tokens, codes, verifiers, refresh tokens, the password
+      expect(secrets.size, `secrets collected: ${kinds.join(', ')}`).toBeGreaterThanOrEqual(8)
       let dom = ''
       for (const arrow of drawn) {
         await page.click(`#x-${arrow.id}`)

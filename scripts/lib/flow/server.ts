@@ -93,8 +93,14 @@ export async function startFlowServer(options: FlowServerOptions): Promise<FlowS
       'cache-control': 'no-store',
       'x-content-type-options': 'nosniff',
       // the page's own scripts and styles only (mermaid draws inline styles into its SVGs)
-      'content-security-policy':
-        "default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; font-src 'self' data:",
+      'content-security-policy': [
+        "default-src 'none'",
+        "script-src 'self' 'unsafe-inline'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "font-src 'self' data:",
+      ].join('; '),
       ...extra,
     })
     res.end(body)
