@@ -38,7 +38,7 @@ describe('npm run bench', () => {
       'lab 4  recording on, one viewer',
       'lab 7  JWT, remote JWKS cached',
       'lab 7  opaque token, introspection',
-      'lab 4 requireBearer (middleware)',
+      'lab 4 requireBearer (hand-built middleware)',
       'jose jwtVerify alone',
       'key-set fetches',
       'refresh_token grant',
