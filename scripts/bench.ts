@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
+import { flowPage, type Watched } from './lib/bench/flow-viewer.ts'
 import { measureRemoteJwks } from './lib/bench/jwks.ts'
 import { type Report, formatReport } from './lib/bench/report.ts'
 import { measureThroughput } from './lib/bench/throughput.ts'
@@ -24,14 +25,14 @@ const out = resolve(args.out ?? join(ROOT, 'bench-results.json'))
 
 const SETTINGS = quick
   ? {
-      limitSeconds: 100,
+      limitSeconds: 170,
       throughput: { concurrency: 4, requests: 100, rounds: 3, warmup: 30, maxSecondsPerRun: 10, budgetSeconds: 20 },
       verification: { count: 300, rounds: 3 },
       jwksVerifications: 1_000,
       tokenEndpoint: { concurrency: 2, refreshes: 30, flows: 2, rounds: 3, maxSecondsPerRun: 10, budgetSeconds: 10 },
     }
   : {
-      limitSeconds: 170,
+      limitSeconds: 240,
       throughput: { concurrency: 8, requests: 400, rounds: 12, warmup: 2_500, maxSecondsPerRun: 15, budgetSeconds: 45 },
       verification: { count: 1_500, rounds: 15 },
       jwksVerifications: 10_000,
@@ -45,9 +46,11 @@ const say = (line: string) => process.stdout.write(`${tty ? '\r\x1b[K' : ''}${li
 const step = (part: string) => (line: string) => void (tty && process.stdout.write(`\r\x1b[K  ${part}: ${line}`))
 const dataDir = mkdtempSync(join(tmpdir(), 'mcp-bench-')) // the labs' SQLite files and keys: thrown away after
 const running: RunningLab[] = []
+const pages: Watched[] = []
 
 async function cleanUp(): Promise<void> {
   await Promise.all(running.map((lab) => lab.stop()))
+  await Promise.all(pages.splice(0).map((page) => page.stop()))
   rmSync(dataDir, { recursive: true, force: true })
 }
 
@@ -66,7 +69,11 @@ async function start(n: number, env: Record<string, string> = {}): Promise<Runni
 }
 
 async function main(): Promise<void> {
-  say(`npm run bench${quick ? ' --quick' : ''}: starting labs 1, 4, 5 and 7 (twice) on free ports`)
+  say(`npm run bench${quick ? ' --quick' : ''}: starting labs 1, 4 (three times), 5 and 7 (twice) on free ports`)
+  // lab 4 again, recorded for a flow page (npm run step's), without and with a viewer on its event stream
+  const recorded = await flowPage(findLab('4'), false)
+  const watched = await flowPage(findLab('4'), true)
+  pages.push(recorded, watched)
   // The key-set count is about requests, not speed, so it runs while the labs start (it waits out
   // lab 7's refetch cooldown, which would otherwise be idle time).
   const jwks = measureRemoteJwks(SETTINGS.jwksVerifications)
@@ -77,10 +84,12 @@ async function main(): Promise<void> {
     start(7, { TOKEN_VALIDATION: 'jwt', ACCESS_TOKEN_FORMAT: 'jwt' }),
     start(7, { TOKEN_VALIDATION: 'introspection', ACCESS_TOKEN_FORMAT: 'opaque' }),
     start(5, { RATE_LIMIT_PER_MINUTE: '1000000000' }), // the brake on guessing would stop a benchmark
+    start(4, recorded.flow.env()),
+    start(4, watched.flow.env()),
   ])
   const failed = started.find((s) => s.status === 'rejected')
   if (failed) throw (failed as PromiseRejectedResult).reason
-  const [lab1, lab4, lab7, lab7i, lab5] = started.map((s) => (s as PromiseFulfilledResult<RunningLab>).value)
+  const [lab1, lab4, lab7, lab7i, lab5, lab4r, lab4w] = started.map((s) => (s as PromiseFulfilledResult<RunningLab>).value)
 
   say('1. tools/call through each design')
   const alice = (mcpUrl: string) => signIn(mcpUrl, { user: 'alice', scope: 'notes:read notes:write' })
@@ -92,6 +101,18 @@ async function main(): Promise<void> {
       base: lab4.base,
       token: await mintAccessToken({ port: lab4.port, scope: 'notes:read' }),
     },
+    {
+      id: 'lab4-recorded',
+      label: 'lab 4  recording on (flow page)',
+      base: lab4r.base,
+      token: await mintAccessToken({ port: lab4r.port, scope: 'notes:read' }),
+    },
+    {
+      id: 'lab4-recorded-viewer',
+      label: 'lab 4  recording on, one viewer',
+      base: lab4w.base,
+      token: await mintAccessToken({ port: lab4w.port, scope: 'notes:read' }),
+    },
     { id: 'lab7-jwt', label: 'lab 7  JWT, remote JWKS cached', base: lab7.base, token: (await alice(lab7.mcpUrl)).access_token },
     {
       id: 'lab7-introspection',
@@ -101,6 +122,8 @@ async function main(): Promise<void> {
     },
   ]
   const throughput = await measureThroughput(targets, SETTINGS.throughput, step('tools/call'))
+  // the recording really happened: the page got the recorded lab's exchanges, and the viewer read them
+  if (recorded.flow.store.exchanges.length === 0 || watched.seen() === 0) throw new Error('the flow page received no exchanges')
 
   say("2. the hand-built bearer middleware, SDK 2's and jose alone")
   const verification = await measureVerification(SETTINGS.verification, step('verify'))

@@ -8,6 +8,9 @@
 // out (scripts/lib/practice-mode.ts): --solution [NAME…] puts solutions in, --reset starts over, --yes answers yes
 // to putting a solution over the learner's code; lab 5 by part: --part N stubs only part N's exercise (the others
 // hold the solution, or the learner's own code with --keep-mine) and [c] runs only part N's checks.
+// The guide also serves the flow page (scripts/lib/flow/): the lab's exchanges drawn live, its checks, its
+// lesson, on a free port of 127.0.0.1; [o] opens it, --no-web turns it off. Without a terminal it is off
+// unless --web asks for it (CI and the tests see the runner as before).
 //
 // The server that answers is the one this runner started: every port is checked free first (a taken
 // port is named with what holds it), and a process counts as started only once it printed `ready:`,
@@ -26,6 +29,8 @@ import { parseArgs } from 'node:util'
 import { createInterface } from 'node:readline'
 import { chalk } from 'zx'
 import { diffLabs } from './lib/diff.ts'
+import { type FlowServer, startFlowServer } from './lib/flow/server.ts'
+import { portsOf } from './lib/flow/store.ts'
 import {
   TOKEN_SCOPE,
   GUIDE_TOKEN_TTL,
@@ -52,6 +57,7 @@ import {
   type RunningLab,
   type StartOptions,
   BadPortError,
+  FLOW_RECORDER,
   PortInUseError,
   ensurePortFree,
   portFromEnv,
@@ -175,6 +181,8 @@ const OPTIONS = {
   yes: { type: 'boolean' },
   part: { type: 'string' },
   'keep-mine': { type: 'boolean' },
+  web: { type: 'boolean' },
+  'no-web': { type: 'boolean' },
 } as const
 let parsed: ReturnType<typeof parseArgs<{ allowPositionals: true; options: typeof OPTIONS }>>
 try {
@@ -237,9 +245,43 @@ try {
   fail(`${error.message}\nusage: npm run step ${lab.n} -- --target N        e.g. npm run step ${lab.n} -- --target 3`, 2)
 }
 
+const terminal = process.stdin.isTTY === true && process.stdout.isTTY === true
+const web = !lab.attacks && options['no-web'] !== true && (terminal || options.web === true)
+/** The flow page, once started (scripts/lib/flow/server.ts); what the running lab's base URL is, for its checks. */
+let flow: FlowServer | undefined
+let flowBase = ''
+
 if (lab.attacks) await attack(lab)
-else if (process.stdin.isTTY && process.stdout.isTTY) await guide(lab)
+else if (terminal) await guide(lab)
 else await serve(lab)
+
+// ── The flow page ────────────────────────────────────────────────────────────────────────────────────
+
+/** Starts the page before the lab, so the lab's processes record from their first exchange. */
+async function startPage(lab: Lab): Promise<void> {
+  if (!web) return
+  flow = await startFlowServer({ lab, base: () => flowBase, dir: practice?.dir, practice })
+  beforeStopping.push(() => void flow?.close())
+}
+
+/** Tells the page where the lab's processes listen (it places each exchange in a lane by its endpoint). */
+function pageSees(running: RunningLab): void {
+  flowBase = running.base
+  flow?.store.setPorts(portsOf(running))
+}
+
+/** [o]: the page in the system's browser (xdg-open, open), or its address when there is none. */
+function openPage(url: string): void {
+  const opener = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? undefined : 'xdg-open'
+  const say = () => console.log(`\nthe flow page: ${chalk.cyan(url)}`)
+  if (!opener) return say()
+  const child = spawn(opener, [url], { stdio: 'ignore', detached: true })
+  child.once('error', say) // not installed: the address is the next best thing
+  child.once('spawn', () => {
+    child.unref()
+    console.log(chalk.dim(`\nopening ${url}`))
+  })
+}
 
 // ── The three ways to run ────────────────────────────────────────────────────────────────────────────
 
@@ -248,8 +290,10 @@ function runClient(lab: Lab, mcpUrl: string): Promise<number> {
   if (stopping.signal.aborted) return new Promise(() => {})
   const args = [...(options.user ? ['--user', options.user] : []), ...(options.browser ? ['--browser'] : []), mcpUrl]
   const client = practice && lab.client?.lab === lab.n ? practicePath(lab, lab.client.file) : clientPath(lab)!
-  const child = spawn(process.execPath, ['--import', 'tsx', client, ...args], {
+  const recorder = flow ? ['--import', FLOW_RECORDER] : []
+  const child = spawn(process.execPath, ['--import', 'tsx', ...recorder, client, ...args], {
     cwd: ROOT,
+    env: { ...process.env, ...flow?.env('client') },
     stdio: ['ignore', 'inherit', 'inherit'],
   })
   clients.add(child)
@@ -300,7 +344,10 @@ async function attack(lab: Lab): Promise<never> {
 async function serve(lab: Lab): Promise<void> {
   if (lab.client && !lab.client.onRequest && options.server) await shutdown(await runClient(lab, options.server))
   if (ensureDevKey()) console.log(chalk.dim('generated a dev key pair in keys/ (never commit it)'))
-  const server = await start(lab, { ...ports, echo: true, dir: practice?.dir }, (error) => portAdvice(lab, error))
+  await startPage(lab)
+  const server = await start(lab, { ...ports, echo: true, dir: practice?.dir, env: flow?.env() }, (error) => portAdvice(lab, error))
+  pageSees(server)
+  if (flow) console.log(`flow page: ${flow.url}`)
   if (lab.client && !lab.client.onRequest) await shutdown(await runClient(lab, server.mcpUrl))
 }
 
@@ -331,13 +378,15 @@ async function guide(lab: Lab): Promise<void> {
   const stdin = process.stdin
   const port = ports.port!
   if (ensureDevKey()) console.log(chalk.dim('generated a dev key pair in keys/ (never commit it)'))
+  await startPage(lab)
   // in a process group of their own: a Ctrl-C meant for the pager does not reach them; we stop them ourselves
   let server = await start(
     lab,
-    { ...ports, ownProcessGroup: true, dir: practice?.dir },
+    { ...ports, ownProcessGroup: true, dir: practice?.dir, env: flow?.env() },
     (error) => portAdvice(lab, error),
     practice ? `starting ${relative(ROOT, practice.dir)} on port ${port}…` : `starting lab ${lab.n} (${lab.dir}) on port ${port}…`,
   )
+  pageSees(server)
   beforeStopping.push(() => stdin.isTTY && stdin.setRawMode(false))
   // a terminal closed under us: writing to it fails; stop everything as for its hangup signal
   for (const stream of [process.stdout, process.stderr, stdin]) stream.on('error', () => void shutdown(SIGNAL_EXIT.SIGHUP))
@@ -385,9 +434,11 @@ async function guide(lab: Lab): Promise<void> {
           ...ports,
           ownProcessGroup: true,
           dir: practice.dir,
+          env: flow?.env(),
           signal: stopping.signal,
           onSpawn: (child) => labProcesses.push(child),
         })
+        pageSees(server)
         follow(server)
         console.log(chalk.green(`restarted: [c] runs the checks`))
       } catch (error) {
@@ -419,6 +470,7 @@ async function guide(lab: Lab): Promise<void> {
     companions: (serverLab(lab).companions ?? []).map((c) => ({ name: c.name, base: server.companions[c.name].base, portEnv: c.portEnv })),
     columns: process.stdout.columns,
     rows: process.stdout.rows,
+    flowUrl: flow?.url,
   })
   const showGuide = async () => console.log(`\n${renderGuide(await guideInput())}`)
   const header = () => console.log(`\n${shortHeader(lab, practice !== undefined)}`)
@@ -545,6 +597,14 @@ async function guide(lab: Lab): Promise<void> {
       async run() {
         if (hints) console.log(`\n${hints.next()}`)
         else await showGuide()
+        return 'none'
+      },
+    },
+    o: {
+      busy: 'opening the flow page',
+      async run() {
+        if (flow) openPage(flow.url)
+        else console.log(chalk.dim('\nthe flow page is off (--no-web)'))
         return 'none'
       },
     },

@@ -34,9 +34,11 @@ describe('npm run bench', () => {
     for (const row of [
       'lab 1  no auth',
       'lab 4  JWT + scope gate',
+      'lab 4  recording on (flow page)',
+      'lab 4  recording on, one viewer',
       'lab 7  JWT, remote JWKS cached',
       'lab 7  opaque token, introspection',
-      'lab 4 requireBearer (middleware)',
+      'lab 4 requireBearer (hand-built middleware)',
       'jose jwtVerify alone',
       'key-set fetches',
       'refresh_token grant',
@@ -48,7 +50,14 @@ describe('npm run bench', () => {
 
     const json = JSON.parse(readFileSync(out, 'utf8'))
     expect(json).toMatchObject({ mode: 'quick', machine: { cpus: expect.any(Number) } })
-    expect(json.throughput.rows.map((row: { id: string }) => row.id)).toEqual(['lab1', 'lab4', 'lab7-jwt', 'lab7-introspection'])
+    expect(json.throughput.rows.map((row: { id: string }) => row.id)).toEqual([
+      'lab1',
+      'lab4',
+      'lab4-recorded',
+      'lab4-recorded-viewer',
+      'lab7-jwt',
+      'lab7-introspection',
+    ])
     for (const row of json.throughput.rows)
       expect(row).toEqual(
         expect.objectContaining({
@@ -72,5 +81,5 @@ describe('npm run bench', () => {
     )
     expect(json.tokenEndpoint.result.refresh).toEqual(expect.objectContaining({ perSec: expect.any(Number) }))
     expect(json.tokenEndpoint.result.flow).toEqual(expect.objectContaining({ perSec: expect.any(Number) }))
-  }, 120_000)
+  }, 200_000)
 })

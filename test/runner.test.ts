@@ -299,7 +299,7 @@ describe('bad options and ports get one clear line', () => {
     expect(await run.code()).toBe(2)
     expect(lines(run.output)).toEqual([
       'step: unknown option --verbos (did you mean --verbose?); its options: --server, --user, --browser, --target, --verbose, ' +
-        '--practice, --solution, --reset, --yes, --part, --keep-mine',
+        '--practice, --solution, --reset, --yes, --part, --keep-mine, --web, --no-web',
     ])
     const check = script('scripts/check.ts', ['4', '--bse', 'http://127.0.0.1:9000'])
     expect(await check.code()).toBe(2)

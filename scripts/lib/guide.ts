@@ -200,6 +200,8 @@ export interface GuideInput {
   /** the terminal's size: the first screen fits it (default 80×24) */
   columns?: number
   rows?: number
+  /** the flow page's address (scripts/lib/flow), when it runs */
+  flowUrl?: string
 }
 
 /** How many rows `text` takes in a terminal `columns` wide (long lines wrap). */
@@ -251,6 +253,7 @@ function header(input: GuideInput, width: number): string[] {
     const users = DEMO_USERS.map((user) => `${user.username} / ${user.password}`).join(', ')
     out.push(`  ${chalk.bold('demo users')}    ${users}`)
   }
+  if (input.flowUrl) out.push(`  ${chalk.bold('flow page')}     ${chalk.cyan(input.flowUrl)} ${chalk.dim('([o] opens it)')}`)
   if (input.practice) out.push(...input.practice)
   return out
 }

@@ -9,6 +9,8 @@ import { ROOT } from './paths.ts'
 
 /** Preloaded into every process started here: it stops when its parent is gone (parent-watch.ts). */
 export const PARENT_WATCH = new URL('./parent-watch.ts', import.meta.url).href
+/** Preloaded too: records each HTTP exchange for the flow page once FLOW_INGEST turns it on (flow-recorder.ts). */
+export const FLOW_RECORDER = new URL('./flow-recorder.ts', import.meta.url).href
 
 export interface RunningProcess {
   name: string
@@ -215,12 +217,15 @@ export async function startLab(lab: Lab, options: StartOptions = {}): Promise<Ru
     for (const companion of serving.companions ?? []) {
       const started = await startWithRetry(companion.name, join(folder, companion.file), options.companionPorts?.[companion.name], {
         ...options,
-        env,
+        env: { ...env, FLOW_ROLE: companion.name },
       })
       companions[companion.name] = started
       env[companion.urlEnv] = started.base
     }
-    const server = await startWithRetry(`lab ${serving.n}'s server`, join(folder, 'server.ts'), options.port, { ...options, env })
+    const server = await startWithRetry(`lab ${serving.n}'s server`, join(folder, 'server.ts'), options.port, {
+      ...options,
+      env: { ...env, FLOW_ROLE: 'server' },
+    })
     return {
       ...server,
       lab,
@@ -259,7 +264,7 @@ async function startWithRetry(name: string, file: string, fixedPort: number | un
 export async function startProcess(name: string, file: string, port: number, options: StartOptions = {}): Promise<RunningProcess> {
   await ensurePortFree(port, options.portNames?.[name] ?? 'port')
   if (options.signal?.aborted) throw new Error(`${name} was not started: stopping`)
-  const child = spawn(process.execPath, ['--import', 'tsx', '--import', PARENT_WATCH, file], {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--import', PARENT_WATCH, '--import', FLOW_RECORDER, file], {
     cwd: ROOT,
     env: { ...process.env, ...options.env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
