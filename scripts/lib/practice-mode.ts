@@ -139,7 +139,9 @@ async function arrangePart(lab: Lab, part: Part, exercises: Exercise[], others: 
         console.log(chalk.yellow(`kept your code in ${exercise.name} (--keep-mine): its checks grade it too`))
         continue
       }
-      const question = `Part ${part.part} grades ${names(exercises)} with the other exercises solved. Replace your code in ${exercise.name} with the solution?`
+      const question =
+        `Part ${part.part} grades ${names(exercises)} with the other exercises solved. ` +
+        `Replace your code in ${exercise.name} with the solution?`
       if (!(await confirm(question, options))) {
         throw new Error(
           `${shown}/${exercise.file} holds your code in ${exercise.name}, and part ${part.part} grades ${names(exercises)} alone:\n` +

@@ -75,4 +75,15 @@ export default [
     find: "if ('unknown' in requirement) {",
     replace: "if ('unknown' in requirement && !Array.isArray(req.body)) {",
   },
+  {
+    ...gate,
+    name: 'the gate trusts the 2026-07-28 headers (Mcp-Method, Mcp-Name) instead of the body',
+    caughtBy: 'headers-not-trusted',
+    find: 'const messages: unknown[] = Array.isArray(req.body) ? req.body : [req.body]',
+    replace:
+      "const named = req.get('mcp-name')\n" +
+      "    const messages: unknown[] = req.get('mcp-method')\n" +
+      "      ? [{ method: req.get('mcp-method'), params: { name: named, uri: named } }]\n" +
+      '      : Array.isArray(req.body) ? req.body : [req.body]',
+  },
 ] satisfies Mutant[]
