@@ -113,6 +113,14 @@ function inOrder(seen: string[], expected: string[]): string[] {
   return expected.slice(i)
 }
 
+/** The flow page in a new tab, as wide as the screenshot, its waits long enough for a busy machine. */
+async function openPage(browser: Browser, flow: FlowServer): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } })
+  page.setDefaultTimeout(170_000) // each wait is for something the page does by itself
+  await page.goto(flow.url)
+  return page
+}
+
 describe('npm run step N -- --web without a terminal', () => {
   it('serves the page, records the lab into it, and stops with the lab', { timeout: 180_000 }, async () => {
     const port = await freePort()
@@ -166,9 +174,7 @@ describe.skipIf(skip)('the flow page in a real browser', () => {
       flow = await startFlowServer({ lab: findLab(5), base: () => lab.base })
       lab = await startLab(findLab(5), { env: { ...flow.env(), DATA_DIR: dataDir } })
       flow.store.setPorts(portsOf(lab))
-      page = await browser.newPage({ viewport: { width: 1400, height: 1000 } })
-      page.setDefaultTimeout(170_000) // a busy machine: each wait is for something the page does by itself
-      await page.goto(flow.url)
+      page = await openPage(browser, flow)
       await page.waitForSelector('#status')
     })
     afterAll(async () => {
@@ -332,9 +338,7 @@ describe.skipIf(skip)('the flow page in a real browser', () => {
         startLab(five, { dir, env: { DATA_DIR: join(scratch, 'practice-cli') } }),
       ])
       flow.store.setPorts(portsOf(lab))
-      page = await browser.newPage({ viewport: { width: 1400, height: 1000 } })
-      page.setDefaultTimeout(170_000) // a busy machine: each wait is for something the page does by itself
-      await page.goto(flow.url)
+      page = await openPage(browser, flow)
     })
     afterAll(async () => {
       await page?.close()
@@ -406,9 +410,7 @@ describe.skipIf(skip)('the flow page in a real browser', () => {
       flow = await startFlowServer({ lab: findLab(7), base: () => lab.base })
       lab = await startLab(findLab(7), { env: { ...flow.env(), DATA_DIR: join(scratch, 'lab7') } })
       flow.store.setPorts(portsOf(lab))
-      page = await browser.newPage({ viewport: { width: 1400, height: 1000 } })
-      page.setDefaultTimeout(170_000) // a busy machine: each wait is for something the page does by itself
-      await page.goto(flow.url)
+      page = await openPage(browser, flow)
     })
     afterAll(async () => {
       await page?.close()

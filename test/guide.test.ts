@@ -96,6 +96,16 @@ afterEach(async () => {
 })
 
 /** `npm run step N` in a pseudo-terminal of 80×24: stdin and stdout are a TTY, as for a learner. */
+/** After a save: the server restarts, [c] turns green, and [q] ends the runner and frees the port. */
+async function greenAfterSave(step: Session, mark: number, port: number, green: RegExp): Promise<void> {
+  await step.waitFor(/restarted: \[c\] runs the checks/, mark, 60_000)
+  const checked = step.press('c')
+  await step.waitFor(green, checked, 90_000)
+  step.press('q')
+  expect(await step.exitCode()).toBe(0)
+  expect(await portIsFree(port)).toBe(true)
+}
+
 function stepInTerminal(lab: string, port: number, extraEnv: Record<string, string | undefined> = {}): Session {
   const command = `stty cols 80 rows 24; exec '${process.execPath}' --import tsx scripts/step.ts ${lab}`
   // colours on, as a learner sees them (the output is compared with the colours stripped)
@@ -460,12 +470,7 @@ describe('npm run step in a terminal', () => {
         const file = join(practiceDir, '02-jwks', 'bearer.ts')
         mark = step.text.length
         writeFileSync(file, readFileSync(join(ROOT, 'labs/02-jwks/bearer.ts'), 'utf8'))
-        await step.waitFor(/restarted: \[c\] runs the checks/, mark, 60_000)
-        mark = step.press('c')
-        await step.waitFor(/\d+ passed, 0 failed/, mark, 90_000)
-        step.press('q')
-        expect(await step.exitCode()).toBe(0)
-        expect(await portIsFree(port)).toBe(true)
+        await greenAfterSave(step, mark, port, /\d+ passed, 0 failed/)
       } finally {
         rmSync(practiceDir, { recursive: true, force: true })
       }
@@ -528,12 +533,7 @@ describe('npm run step in a terminal', () => {
         mark = step.text.length
         writeFileSync(`${file}.tmp~`, readFileSync(join(ROOT, 'labs/05-oauth/oauth/login.ts'), 'utf8'))
         renameSync(`${file}.tmp~`, file)
-        await step.waitFor(/restarted: \[c\] runs the checks/, mark, 60_000)
-        mark = step.press('c')
-        await step.waitFor(/2 passed, 0 failed/, mark, 90_000)
-        step.press('q')
-        expect(await step.exitCode()).toBe(0)
-        expect(await portIsFree(port)).toBe(true)
+        await greenAfterSave(step, mark, port, /2 passed, 0 failed/)
       } finally {
         rmSync(practiceDir, { recursive: true, force: true })
       }

@@ -116,36 +116,18 @@ function install(ingest: URL): void {
     const body = typeof init?.body === 'string' ? init.body : init?.body instanceof URLSearchParams ? init.body.toString() : undefined
     const bodyText = body ?? (asRequest && asRequest.body ? await asRequest.clone().text() : undefined)
     const requestHeaders = Object.fromEntries(headers)
+    const sent = (answer: { status: number; responseHeaders: Record<string, string>; responseBody?: string; error?: string }) =>
+      hand({ side: 'sent', start, method, url, requestHeaders, requestBody: bodyText, ...answer })
     let response: Response
     try {
       response = await originalFetch(input, { ...init, headers })
     } catch (error) {
-      hand({
-        side: 'sent',
-        start,
-        method,
-        url,
-        requestHeaders,
-        requestBody: bodyText,
-        status: 0,
-        responseHeaders: {},
-        error: String(error),
-      })
+      sent({ status: 0, responseHeaders: {}, error: String(error) })
       throw error
     }
     const copy = response.clone()
     void readLimited(copy).then((text) =>
-      hand({
-        side: 'sent',
-        start,
-        method,
-        url,
-        requestHeaders,
-        requestBody: bodyText,
-        status: response.status,
-        responseHeaders: Object.fromEntries(response.headers),
-        responseBody: text,
-      }),
+      sent({ status: response.status, responseHeaders: Object.fromEntries(response.headers), responseBody: text }),
     )
     return response
   } as typeof fetch
